@@ -1,0 +1,124 @@
+"""Located, coded diagnostics and their two output formats.
+
+Every problem the tool reports about the catalogue's data is a :class:`Diagnostic`
+with a file, a 1-based line and column, a severity, a stable code and a message
+that says what to do. Checks return lists of them; only the CLI decides what an
+error means for the exit code (the way mkdocs' ``Config.validate`` returns
+``(errors, warnings)`` and leaves aborting to its caller).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+# code -> (symbol, default severity, one-line description). The table is the
+# single list of checks: docs and tests iterate over it.
+CODES: dict[str, tuple[str, Severity, str]] = {
+    "LC001": ("unreadable-file", Severity.ERROR, "The file cannot be read or is not UTF-8."),
+    "LC002": ("yaml-syntax", Severity.ERROR, "The file is not valid YAML."),
+    "LC003": ("duplicate-key", Severity.ERROR, "A mapping names the same key twice."),
+    "LC004": ("unsafe-tag", Severity.ERROR, "A YAML tag other than the plain data types is used."),
+    "LC005": ("not-a-mapping", Severity.ERROR, "The document is empty or not a mapping of fields."),
+    "LC101": ("unknown-field", Severity.ERROR, "A field the record format does not define."),
+    "LC102": ("missing-field", Severity.ERROR, "A required field is absent."),
+    "LC103": ("wrong-type", Severity.ERROR, "A field holds a value of the wrong type."),
+    "LC104": ("invalid-value", Severity.ERROR, "A field's value is outside what it allows."),
+    "LC105": ("field-not-for-kind", Severity.ERROR, "A kind-specific field on a record of another kind."),
+    "LC106": ("empty-value", Severity.ERROR, "A field is present but empty."),
+    "LC111": ("bad-id", Severity.ERROR, "The record id is not a safe slug."),
+    "LC112": ("id-mismatch", Severity.ERROR, "The record id differs from the file name."),
+    "LC121": ("bad-arxiv-id", Severity.ERROR, "The arXiv identifier is malformed or not a string."),
+    "LC122": ("bad-date", Severity.ERROR, "A date is malformed or not a calendar date."),
+    "LC123": ("future-date", Severity.ERROR, "A date lies in the future."),
+    "LC124": ("date-arxiv-mismatch", Severity.WARNING, "The date disagrees with the arXiv id's month."),
+    "LC131": ("bad-url", Severity.ERROR, "A link is not an http(s) URL."),
+    "LC141": ("long-tldr", Severity.WARNING, "The TL;DR is longer than two sentences should be."),
+    "LC142": ("missing-tldr", Severity.WARNING, "A paper or survey has no TL;DR."),
+    "LC143": ("missing-added", Severity.WARNING, "The record does not say when it was added."),
+    "LC201": ("unknown-tag", Severity.ERROR, "A tag names no taxonomy node."),
+    "LC202": ("unknown-reference", Severity.ERROR, "A reference names no record of the right kind."),
+    "LC211": ("duplicate-id", Severity.ERROR, "Two records share an id."),
+    "LC212": ("duplicate-arxiv", Severity.ERROR, "Two records share an arXiv id."),
+    "LC213": ("duplicate-title", Severity.ERROR, "Two records share a normalised title."),
+    "LC301": ("taxonomy-invalid", Severity.ERROR, "The taxonomy tree is malformed."),
+    "LC302": ("taxonomy-duplicate-id", Severity.ERROR, "Two taxonomy nodes share an id."),
+    "LC303": ("taxonomy-cycle", Severity.ERROR, "A taxonomy node contains itself."),
+    "LC401": ("data-file-invalid", Severity.ERROR, "A catalogue data file is malformed."),
+}
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a file; line and column are 1-based, as editors count."""
+
+    path: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    location: Location
+    code: str
+    message: str
+    severity: Severity
+
+    @classmethod
+    def make(cls, location: Location, code: str, message: str, severity: Severity | None = None) -> Diagnostic:
+        return cls(location, code, message, severity or CODES[code][1])
+
+    @property
+    def symbol(self) -> str:
+        return CODES[self.code][0]
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity}: {self.message} [{self.code} {self.symbol}]"
+
+    def as_dict(self) -> dict[str, object]:
+        loc = asdict(self.location)
+        return {
+            "path": loc["path"],
+            "line": loc["line"],
+            "column": loc["column"],
+            "severity": str(self.severity),
+            "code": self.code,
+            "symbol": self.symbol,
+            "message": self.message,
+        }
+
+
+def sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
+    return (d.location.path, d.location.line, d.location.column, d.code, d.message)
+
+
+def format_text(diagnostics: Iterable[Diagnostic]) -> str:
+    return "".join(f"{d}\n" for d in sorted(diagnostics, key=sort_key))
+
+
+def format_json(diagnostics: Iterable[Diagnostic]) -> str:
+    return json.dumps([d.as_dict() for d in sorted(diagnostics, key=sort_key)], indent=2, ensure_ascii=False) + "\n"
+
+
+def summary(diagnostics: list[Diagnostic], n_records: int) -> str:
+    errors = sum(d.is_error for d in diagnostics)
+    warnings = len(diagnostics) - errors
+
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    return f"{plural(n_records, 'record')} checked: {plural(errors, 'error')}, {plural(warnings, 'warning')}."

@@ -1,0 +1,195 @@
+"""The catalogue's domain objects: plain dataclasses, no I/O.
+
+The fields of :class:`Record` mirror the record format declared in
+:mod:`longctx_catalog.schema` (a test keeps the two in step); everything after the
+validation stage works on these objects, never on raw YAML.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+KINDS = ("paper", "survey", "dataset", "model", "toolkit")
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    affiliations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CodeLink:
+    url: str
+    official: bool
+
+
+@dataclass(frozen=True)
+class Length:
+    """Sample length of a dataset in thousands of words, as the seed tables give it."""
+
+    avg: float | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class Quality:
+    human_labeled: bool | None = None
+    model_assisted: bool | None = None
+
+
+@dataclass
+class Record:
+    """One catalogue entry: a paper, survey, dataset, model or toolkit."""
+
+    id: str
+    kind: str = "paper"
+    title: str | None = None
+    arxiv: str | None = None
+    authors: tuple[Author, ...] = ()
+    date: str | None = None
+    venue: str | None = None
+    tags: tuple[str, ...] = ()
+    links: dict[str, str] = field(default_factory=dict)
+    code: tuple[CodeLink, ...] = ()
+    tldr: str | None = None
+    notes: str | None = None
+    status: str | None = None
+    added: str | None = None
+    context_length: int | None = None
+    benchmarks: tuple[str, ...] = ()
+    bibtex: str | None = None
+    # datasets and models
+    language: tuple[str, ...] = ()
+    # datasets
+    task_types: tuple[str, ...] = ()
+    task_count: int | None = None
+    length_kwords: Length | None = None
+    quality: Quality | None = None
+    splits: dict[str, str] = field(default_factory=dict)
+    format: str | None = None
+    # models
+    open_source: bool | None = None
+    base: str | None = None
+    usage: str | None = None
+    max_context: int | None = None
+    parameters_b: float | None = None
+    memory_gb: float | None = None
+    disk_gb: float | None = None
+    # toolkits
+    toolkit_type: str | None = None
+    utilities: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # provenance, not part of the record format
+    path: str = field(default="", compare=False)
+
+    @property
+    def arxiv_base(self) -> str | None:
+        """The arXiv id without its version suffix: ``2309.00071v2`` -> ``2309.00071``."""
+        return strip_arxiv_version(self.arxiv) if self.arxiv else None
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date else None
+
+    @property
+    def display_title(self) -> str:
+        return self.title or (f"arXiv:{self.arxiv}" if self.arxiv else self.id)
+
+
+@dataclass
+class TaxonomyNode:
+    id: str
+    title: str
+    description: str | None = None
+    children: list[TaxonomyNode] = field(default_factory=list)
+    parent: TaxonomyNode | None = field(default=None, repr=False, compare=False)
+
+    def walk(self) -> Iterator[TaxonomyNode]:
+        """This node and all its descendants, depth first, in document order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    @property
+    def depth(self) -> int:
+        return 0 if self.parent is None else self.parent.depth + 1
+
+    def lineage(self) -> list[TaxonomyNode]:
+        """Root first, this node last."""
+        chain: list[TaxonomyNode] = []
+        node: TaxonomyNode | None = self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain[::-1]
+
+
+@dataclass
+class Taxonomy:
+    roots: list[TaxonomyNode] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.nodes: dict[str, TaxonomyNode] = {}
+        for root in self.roots:
+            for node in root.walk():
+                self.nodes.setdefault(node.id, node)
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self.nodes
+
+    def __getitem__(self, node_id: str) -> TaxonomyNode:
+        return self.nodes[node_id]
+
+    def branch(self, node_id: str) -> TaxonomyNode:
+        """The top-level node above ``node_id`` (itself if it is top-level)."""
+        return self.nodes[node_id].lineage()[0]
+
+
+@dataclass
+class Catalog:
+    root: Path
+    taxonomy: Taxonomy
+    records: list[Record] = field(default_factory=list)
+    metrics: dict[str, Any] | None = None
+    n_files: int = 0  # record files read, including those too broken to become records
+
+    def __post_init__(self) -> None:
+        self.by_id: dict[str, Record] = {}
+        for record in self.records:
+            self.by_id.setdefault(record.id, record)
+
+
+_ARXIV_VERSION = re.compile(r"v\d+$")
+
+
+def strip_arxiv_version(arxiv_id: str) -> str:
+    return _ARXIV_VERSION.sub("", arxiv_id)
+
+
+def normalise_title(title: str) -> str:
+    """A key under which two spellings of one title compare equal.
+
+    Case, accents, punctuation and spacing are ignored, so "LongNet: Scaling ..." and
+    "LONGNET - scaling ..." collide while genuinely different titles do not.
+    """
+    decomposed = unicodedata.normalize("NFKD", title.casefold())
+    letters = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+    return " ".join(letters.split())
+
+
+_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, max_len: int = 80) -> str:
+    """A record-id-shaped slug: ``"LongLoRA: Efficient ..."`` -> ``"longlora-efficient"``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    slug = _SLUG_JUNK.sub("-", ascii_text).strip("-")
+    if len(slug) > max_len:
+        slug = slug[:max_len].rsplit("-", 1)[0] or slug[:max_len]
+    return slug

@@ -1,0 +1,131 @@
+"""Load the whole catalogue and check it: every file, then every rule across files.
+
+:func:`load_catalog` is the one entry point the later stages (render, site, enrich,
+bibtex) use. It never stops at the first problem and never raises on bad data: it
+returns the records it could build together with every diagnostic, and the caller
+decides what an error means (the CLI exits 1; ``render`` refuses to write).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from .diagnostics import Diagnostic
+from .load import TAXONOMY_FILE, YamlDoc, iter_record_docs, read_yaml_file
+from .model import Catalog, Record, Taxonomy, normalise_title
+from .schema import (
+    FIELDS,
+    Ctx,
+    RecordRef,
+    check_metrics,
+    check_record,
+    check_taxonomy,
+    did_you_mean,
+    latest_today,
+)
+
+METRICS_FILE = "data/metrics.yaml"
+
+
+@dataclass
+class _Loaded:
+    record: Record
+    doc: YamlDoc
+
+
+def load_taxonomy(root: Path) -> tuple[Taxonomy | None, list[Diagnostic]]:
+    doc, diags = read_yaml_file(root / TAXONOMY_FILE, TAXONOMY_FILE, cycle_code="LC303")
+    if doc is None:
+        return None, diags
+    taxonomy, more = check_taxonomy(doc)
+    return taxonomy, diags + more
+
+
+def load_catalog(root: Path, *, on_date: dt.date | None = None) -> tuple[Catalog, list[Diagnostic]]:
+    """Load and check every file of the catalogue at ``root``."""
+    on_date = on_date or latest_today()
+    taxonomy, diags = load_taxonomy(root)
+    taxonomy_ids = list(taxonomy.nodes) if taxonomy is not None else None
+
+    loaded: list[_Loaded] = []
+    n_files = 0
+    for file, doc, file_diags in iter_record_docs(root):
+        n_files += 1
+        diags.extend(file_diags)
+        if doc is None:
+            continue
+        ctx = Ctx(doc, on_date, taxonomy_ids)
+        record = check_record(doc, file.stem, ctx)
+        diags.extend(ctx.diagnostics)
+        if record is not None:
+            loaded.append(_Loaded(record, doc))
+
+    metrics = None
+    if (root / METRICS_FILE).exists():
+        doc, file_diags = read_yaml_file(root / METRICS_FILE, METRICS_FILE)
+        diags.extend(file_diags)
+        if doc is not None:
+            metrics, more = check_metrics(doc)
+            diags.extend(more)
+
+    diags.extend(_check_across(loaded))
+    catalog = Catalog(root, taxonomy or Taxonomy([]), [entry.record for entry in loaded], metrics, n_files)
+    return catalog, diags
+
+
+def _check_across(loaded: list[_Loaded]) -> list[Diagnostic]:
+    """Rules that need every record at once: uniqueness and references."""
+    diags: list[Diagnostic] = []
+
+    def duplicates(code: str, what: str, key_of, field: str) -> None:  # type: ignore[no-untyped-def]
+        first: dict[str, _Loaded] = {}
+        for entry in loaded:
+            key = key_of(entry.record)
+            if not key:
+                continue
+            if key in first:
+                other = first[key].record
+                diags.append(
+                    Diagnostic.make(
+                        entry.doc.loc((field,)),
+                        code,
+                        f"{what} is also used by {other.path} (id {other.id!r}); one work needs one record — "
+                        "merge the two files",
+                    )
+                )
+            else:
+                first[key] = entry
+
+    duplicates("LC211", "this id", lambda r: r.id, "id")
+    duplicates("LC212", "this arXiv id", lambda r: r.arxiv_base, "arxiv")
+    duplicates("LC213", "this title (ignoring case and punctuation)", lambda r: normalise_title(r.title or ""),
+               "title")
+
+    by_id: dict[str, Record] = {}
+    for entry in loaded:
+        by_id.setdefault(entry.record.id, entry.record)
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for record in by_id.values():
+        by_kind[record.kind].append(record.id)
+    for name, field in FIELDS.items():
+        spec = getattr(field.spec, "item", field.spec)
+        if not isinstance(spec, RecordRef):
+            continue
+        for entry in loaded:
+            for i, ref in enumerate(getattr(entry.record, name)):
+                target = by_id.get(ref)
+                if target is not None and target.kind == spec.kind:
+                    continue
+                problem = "no record" if target is None else f"a {target.kind} record, not a {spec.kind}"
+                diags.append(
+                    Diagnostic.make(
+                        entry.doc.loc((name, i)),
+                        "LC202",
+                        f"{name}[{i}] {ref!r} names {problem}{did_you_mean(ref, by_kind[spec.kind])}; "
+                        f"add papers/{ref}.yaml with `kind: {spec.kind}` or fix the id",
+                    )
+                )
+    return diags

@@ -1,0 +1,74 @@
+"""Write files safely, and write records the way a person would.
+
+Every file the tool produces goes through :func:`atomic_write_text`: the content is
+written to a temporary file beside the target and moved into place with
+``os.replace``, so a crash or a failed command never leaves half a file, and a file
+whose content would not change is not touched at all (its mtime survives, and
+``git status`` stays quiet).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .schema import FIELD_ORDER
+
+
+def atomic_write_text(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` atomically; return False when the file already held it."""
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+class _RecordDumper(yaml.SafeDumper):
+    """Block style, indented lists, multi-line text as ``|`` blocks."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_RecordDumper.add_representer(str, _str_representer)
+_RecordDumper.add_representer(tuple, yaml.SafeDumper.represent_list)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(data, Dumper=_RecordDumper, sort_keys=False, allow_unicode=True, width=4096,
+                     default_flow_style=False)
+
+
+def dump_record(fields: dict[str, Any]) -> str:
+    """A record as hand-readable YAML: fields in canonical order, empty ones left out.
+
+    Strings that YAML would read as another type (an arXiv id like ``2309.00071``,
+    a date) are quoted automatically by the dumper.
+    """
+    ordered = {name: fields[name] for name in FIELD_ORDER if name in fields and fields[name] not in (None, "", [], {}, ())}
+    unknown = set(fields) - set(FIELD_ORDER)
+    if unknown:
+        raise ValueError(f"not record fields: {', '.join(sorted(unknown))}")
+    return dump_yaml(ordered)
