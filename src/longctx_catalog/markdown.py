@@ -1,0 +1,138 @@
+"""Markdown escaping: make record text render as the literal text it is.
+
+Record fields are plain text written by many hands. Placed into a markdown page
+unescaped, a title with ``*`` starts emphasis, a ``|`` splits a table row, a
+newline starts a new block and ``<script>`` becomes HTML. Jinja's HTML autoescape
+does not help: it knows nothing of markdown syntax. So every value that reaches a
+template goes through one of the filters here:
+
+- :func:`escape_prose` for running text (paragraphs, list items, headings, link text);
+- :func:`escape_cell` for table cells (prose rules plus ``|``);
+- :func:`md_url` for link destinations.
+
+The output must read literally in the two renderers that show our pages: GitHub
+(cmark-gfm) and mkdocs (Python-Markdown with the usual extensions: tables,
+fenced_code, toc, attr_list, md_in_html and the pymdownx inline extensions). So
+we use backslash escapes only for characters both treat as escapable, and numeric
+entities for the rest (Python-Markdown shows ``\\<`` or ``\\~`` with the backslash).
+Whitespace, newlines included, collapses to single spaces: a field never becomes
+more than one line of markdown.
+
+Escaped text is returned as :class:`Md`, a ``str`` subclass that marks "safe to
+place in markdown"; the render environment refuses to output anything else.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, urlsplit
+
+
+class Md(str):
+    """Text that is already valid markdown and may be placed into a page as is."""
+
+    __slots__ = ()
+
+
+# Backslash escapes understood by both CommonMark and Python-Markdown.
+_BACKSLASH = "\\`*_{}[]#"
+_TABLE: dict[int, str | None] = {ord(c): "\\" + c for c in _BACKSLASH}
+_TABLE.update(
+    {
+        ord("&"): "&amp;",  # first of all: entities in the data stay literal
+        ord("<"): "&lt;",  # no raw HTML, no autolinks
+        ord(">"): "&gt;",  # no blockquotes
+        ord("~"): "&#126;",  # GFM / pymdownx.tilde strikethrough and subscript
+        ord("^"): "&#94;",  # pymdownx.caret superscript and insert
+        ord("$"): "&#36;",  # GitHub and arithmatex maths
+    }
+)
+# Control characters other than whitespace carry nothing a reader can see.
+_TABLE.update({c: None for c in (*range(0, 9), 0x0B, *range(0x0E, 0x1C), 0x7F)})
+_CELL_TABLE = {**_TABLE, ord("|"): "\\|"}
+
+# Runs that only optional extensions treat as markup (pymdownx.mark, pymdownx.keys).
+_DOUBLES = (("==", "&#61;&#61;"), ("++", "&#43;&#43;"))
+# What starts a block when it opens a line: list bullets, ordered-list numbers,
+# setext underlines. (Headings, quotes, fences and HTML are escaped everywhere.)
+_BLOCK_START = re.compile(r"([-+=])|(\d{1,9})([.)])")
+# GFM turns bare URLs and e-mail addresses into links, scanning the *source* text,
+# so backslash escapes inside them would show. Breaking the trigger with an entity
+# keeps them plain, literal text in both renderers.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|xmpp):|(www)\.|@")
+
+
+def _no_autolink(match: re.Match[str]) -> str:
+    if match.group(1):
+        return match.group(1) + "&#58;"
+    if match.group(2):
+        return match.group(2) + "&#46;"
+    return "&#64;"
+
+
+def _escape(text: object, table: dict[int, str | None]) -> Md:
+    if text is None:
+        return Md("")
+    raw = " ".join(str(text).split())  # every run of whitespace (newlines too) -> one space
+    out = raw.translate(table)
+    for pair, entity in _DOUBLES:
+        if pair in out:
+            out = out.replace(pair, entity)
+    out = _AUTOLINK.sub(_no_autolink, out)
+    match = _BLOCK_START.match(out)
+    if match:
+        if match.group(1) == "=":
+            out = "&#61;" + out[1:]  # Python-Markdown has no \\= escape
+        elif match.group(1):
+            out = "\\" + out
+        else:
+            out = f"{match.group(2)}\\{match.group(3)}{out[match.end():]}"
+    return Md(out)
+
+
+def escape_prose(text: object) -> Md:
+    """``text`` as one line of markdown that renders literally (paragraph, list item, heading)."""
+    return _escape(text, _TABLE)
+
+
+def escape_cell(text: object) -> Md:
+    """``text`` as the content of one markdown table cell: prose escaping plus ``|``."""
+    return _escape(text, _CELL_TABLE)
+
+
+# Characters left as they are in a link destination: URL syntax and existing
+# percent-escapes. Everything else (spaces, quotes, parentheses, angle brackets,
+# backslashes, pipes that would split a table row, non-ASCII) is percent-encoded.
+_URL_SAFE = ":/?#[]@!$&*+,;=%-._~"
+
+
+def md_url(url: object) -> Md:
+    """An http(s) URL made safe as a markdown link destination, even inside a table cell.
+
+    Anything that is not an http(s) URL (``javascript:``, ``data:``) yields an empty
+    string; templates treat that as "no link".
+    """
+    if not isinstance(url, str):
+        return Md("")
+    text = url.strip()
+    try:
+        scheme = urlsplit(text).scheme.lower()
+    except ValueError:
+        return Md("")
+    if scheme not in ("http", "https"):
+        return Md("")
+    return Md(quote(text, safe=_URL_SAFE))
+
+
+def trusted_markdown(text: object) -> Md:
+    """Curator-written markdown (taxonomy descriptions): kept as markdown, but with no raw HTML."""
+    if text is None:
+        return Md("")
+    return Md(str(text).strip().replace("<", "&lt;"))
+
+
+def code_fence(body: str, info: str = "") -> Md:
+    """A fenced code block that ``body`` cannot close: the fence is longer than any backtick run in it."""
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return Md(f"{fence}{info}\n{body.rstrip()}\n{fence}")

@@ -1,0 +1,296 @@
+"""The two markdown-escaping filters, checked by rendering for real.
+
+Escaped text is rendered by both engines that show our pages — cmark-gfm (GitHub's
+own parser, with raw HTML allowed so nothing is hidden by a sanitiser) and
+Python-Markdown configured like an mkdocs-material site — and the HTML is parsed:
+the text a reader sees must equal the input (whitespace collapsed), and no
+element may appear that the input smuggled in.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import cmarkgfm
+import markdown as pymd
+import pytest
+from cmarkgfm.cmark import Options
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from longctx_catalog.markdown import Md, code_fence, escape_cell, escape_prose, md_url, trusted_markdown
+
+HOSTILE = [
+    "a | b | c",
+    "*emphasis* and **strong** and _under_ and __dunder__",
+    "snake_case_name and 2*3*4",
+    "`code` and ``double``",
+    "[link](https://evil.example) and [ref][1] and ![img](x.png)",
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "<a href='javascript:alert(1)'>click</a>",
+    "line one\nline two\n\n# not a heading\n- not a list\n> not a quote",
+    "# heading?",
+    "## closing hashes ##",
+    "- dash start",
+    "+ plus start",
+    "1. numbered",
+    "12) paren numbered",
+    "=== setext?",
+    "---",
+    "***",
+    "> quoted",
+    "    indented code?",
+    "~~strike~~ and ~sub~ and ^sup^ and ==mark== and ++ctrl+alt++",
+    "$x^2$ and $$y$$",
+    "Title {: onclick=\"alert(1)\" }",
+    "Title { #id .class onclick=alert(1) }",
+    "&lt;script&gt; &amp; &#124; &copy;",
+    "back\\slash\\ and trailing\\",
+    "trailing spaces for a hard break  \nnext",
+    "tab\tseparated\tvalues",
+    "control\x00chars\x07here\x1b[31m",
+    "unicode line\u2028separator and\u2029paragraph",
+    "https://example.org/a_b_c and www.example.com",
+    "<https://autolink.example>",
+    "[^1] footnote ref",
+    "C# and C++ and F#",
+    "LongLoRA: Efficient Fine-tuning of Long-Context LLMs (ICLR'24)",
+    "",
+]
+
+
+def expected_text(text: str) -> str:
+    kept = "".join(c for c in text if c.isspace() or c.isprintable())
+    return " ".join(kept.split())
+
+
+class _Html(HTMLParser):
+    """Collects the element names, attributes and visible text of an HTML fragment.
+
+    A bare URL in the text may be turned into a link by GFM's autolink extension
+    (GitHub does the same); such a link shows exactly the URL, so it is allowed and
+    left out of ``tags`` — any other link is reported.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+        self._href: str | None = None
+        self._link_text = ""
+        self._link_at = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs.extend(attrs)
+        if tag == "a":
+            self._href = dict(attrs).get("href")
+            self._link_text = ""
+            self._link_at = len(self.tags) - 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._href is not None:
+            text = self._link_text
+            if self._href in (text, "http://" + text, "mailto:" + text):
+                del self.tags[self._link_at]
+                self.attrs.remove(("href", self._href))
+            self._href = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._href is not None:
+            self._link_text += data
+
+
+def parse(html: str) -> _Html:
+    parser = _Html()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def gfm(source: str) -> str:
+    # No tagfilter and raw HTML allowed: anything the escaping lets through shows up.
+    return cmarkgfm.markdown_to_html_with_extensions(
+        source, options=Options.CMARK_OPT_UNSAFE, extensions=["table", "strikethrough", "autolink"]
+    )
+
+
+MKDOCS_EXTENSIONS = [
+    "tables",
+    "fenced_code",
+    "toc",
+    "attr_list",
+    "md_in_html",
+    "pymdownx.tilde",
+    "pymdownx.caret",
+    "pymdownx.mark",
+    "pymdownx.keys",
+    "pymdownx.betterem",
+]
+
+
+def mkdocs(source: str) -> str:
+    return pymd.Markdown(extensions=MKDOCS_EXTENSIONS).convert(source)
+
+
+ENGINES = {"gfm": gfm, "mkdocs": mkdocs}
+
+
+def visible(html: str) -> str:
+    return " ".join("".join(parse(html).text).split())
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("text", HOSTILE)
+def test_prose_renders_literally_in_a_paragraph(engine: str, text: str) -> None:
+    html = ENGINES[engine](f"Before.\n\n**TL;DR:** {escape_prose(text)}\n\nAfter.\n")
+    doc = parse(html)
+    assert doc.tags == ["p", "p", "strong", "p"], html
+    assert not doc.attrs, html
+    assert visible(html) == " ".join(f"Before. TL;DR: {expected_text(text)} After.".split())
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("text", HOSTILE)
+def test_prose_renders_literally_as_a_whole_paragraph(engine: str, text: str) -> None:
+    escaped = escape_prose(text)
+    html = ENGINES[engine](f"{escaped}\n")
+    doc = parse(html)
+    assert doc.tags in ([], ["p"]), html
+    assert not doc.attrs
+    assert visible(html) == expected_text(text)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("text", HOSTILE)
+def test_prose_renders_literally_in_headings_list_items_and_link_text(engine: str, text: str) -> None:
+    escaped = escape_prose(text) or "x"
+    wanted = expected_text(text) or "x"
+    heading = parse(ENGINES[engine](f"#### {escaped}\n"))
+    assert heading.tags == ["h4"]
+    assert [name for name, _ in heading.attrs] in ([], ["id"])  # toc's id only: no attribute injection
+    assert " ".join("".join(heading.text).split()) == wanted
+    item = parse(ENGINES[engine](f"- {escaped}\n- second\n"))
+    assert item.tags == ["ul", "li", "li"]
+    assert " ".join("".join(item.text).split()) == f"{wanted} second"
+    link = parse(ENGINES[engine](f"[{escaped}]({md_url('https://arxiv.org/abs/2309.00071')})\n"))
+    assert link.tags == ["p", "a"]
+    assert link.attrs == [("href", "https://arxiv.org/abs/2309.00071")]
+    assert " ".join("".join(link.text).split()) == wanted
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("text", HOSTILE)
+def test_cell_stays_one_cell(engine: str, text: str) -> None:
+    source = f"| first | second |\n|---|---|\n| {escape_cell(text)} | after |\n"
+    html = ENGINES[engine](source)
+    doc = parse(html)
+    assert doc.tags.count("td") == 2, html
+    assert {t for t in doc.tags} <= {"table", "thead", "tbody", "tr", "th", "td"}, html
+    assert [a for a in doc.attrs if a[0] != "style"] == []
+    cells = _cell_texts(html)
+    assert cells == ["first", "second", expected_text(text), "after"], html
+
+
+def _cell_texts(html: str) -> list[str]:
+    class Cells(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.cells: list[str] = []
+            self.inside = False
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag in ("td", "th"):
+                self.cells.append("")
+                self.inside = True
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in ("td", "th"):
+                self.inside = False
+
+        def handle_data(self, data: str) -> None:
+            if self.inside:
+                self.cells[-1] += data
+
+    parser = Cells()
+    parser.feed(html)
+    return [" ".join(c.split()) for c in parser.cells]
+
+
+def test_prose_keeps_pipes_readable_and_cells_escape_them() -> None:
+    assert escape_prose("a | b") == "a | b"
+    assert escape_cell("a | b") == "a \\| b"
+
+
+def test_escaping_is_plain_for_ordinary_titles() -> None:
+    title = "YaRN: Efficient Context Window Extension of Large Language Models"
+    assert escape_prose(title) == title
+    assert isinstance(escape_prose(title), Md)
+    assert escape_prose(None) == ""
+
+
+_MARKDOWN_HEAVY = st.lists(
+    st.sampled_from(
+        list("ab 1.-+=*_`[]()!#|<>&;~^$\\{}:@'\"\n\t/")
+        + ["&amp;", "&#124;", "<b>", "</b>", "http://x.y/a_b", "www.x.org", "a@b.cd", "<!--", "-->"]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_MARKDOWN_HEAVY)
+def test_any_text_renders_literally_in_both_engines(text: str) -> None:
+    for render in ENGINES.values():
+        para = parse(render(f"x {escape_prose(text)}\n"))
+        assert para.tags == ["p"] and not para.attrs
+        assert " ".join("".join(para.text).split()) == " ".join(f"x {expected_text(text)}".split())
+        cells = _cell_texts(render(f"| h | i |\n|---|---|\n| {escape_cell(text)} | z |\n"))
+        assert cells == ["h", "i", expected_text(text), "z"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://arxiv.org/abs/2309.00071", "https://arxiv.org/abs/2309.00071"),
+        ("https://example.org/a(b)c", "https://example.org/a%28b%29c"),
+        ("https://example.org/a|b", "https://example.org/a%7Cb"),
+        ("https://example.org/a b", "https://example.org/a%20b"),
+        ("https://example.org/x?q=1&r=%20", "https://example.org/x?q=1&r=%20"),
+        ("https://example.org/<script>", "https://example.org/%3Cscript%3E"),
+        ("javascript:alert(1)", ""),
+        ("data:text/html,<b>", ""),
+        ("ftp://example.org/x", ""),
+        (None, ""),
+    ],
+)
+def test_md_url(url: str | None, expected: str) -> None:
+    assert md_url(url) == expected
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_url_with_hostile_characters_stays_one_link_in_a_cell(engine: str) -> None:
+    url = md_url("https://example.org/a)|b<c>\"d'e")
+    html = ENGINES[engine](f"| h |\n|---|\n| [x]({url}) |\n")
+    doc = parse(html)
+    assert doc.tags.count("td") == 1 and doc.tags.count("a") == 1
+    assert ("href", "https://example.org/a%29%7Cb%3Cc%3E%22d%27e") in doc.attrs
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_code_fence_cannot_be_closed_or_escaped_by_its_body(engine: str) -> None:
+    body = "@misc{x,\n  title = {```\n<script>alert(1)</script>\n````}\n}"
+    html = ENGINES[engine](f"<details><summary>citation</summary>\n\n{code_fence(body, 'bibtex')}\n\n</details>\n")
+    doc = parse(html)
+    assert "script" not in doc.tags
+    assert doc.tags.count("pre") == 1
+    assert "<script>alert(1)</script>" in "".join(doc.text)
+
+
+def test_trusted_markdown_keeps_markdown_but_not_html() -> None:
+    out = trusted_markdown("Uses **bold** and <b>tags</b>")
+    html = gfm(out)
+    assert parse(html).tags == ["p", "strong"]
