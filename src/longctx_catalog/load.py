@@ -77,11 +77,9 @@ def _offset_location(path: str, text: str, offset: int) -> Location:
 def _yaml_problem(err: yaml.YAMLError) -> str:
     problem = getattr(err, "problem", None)
     context = getattr(err, "context", None)
-    if problem:
-        text = f"{context}, {problem}" if context else problem
-    else:
-        text = str(err).splitlines()[0]
-    return text
+    if not problem:
+        return str(err).splitlines()[0]
+    return f"{context}, {problem}" if context else problem
 
 
 class _Walker:

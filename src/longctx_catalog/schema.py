@@ -455,7 +455,7 @@ class Url(Spec):
             return ctx.report(
                 kp, "LC131", f"{field_label(kp)} must start with https:// or http:// (found {scheme}) in {brief(text)}"
             )
-        if not parts.hostname or "." not in parts.hostname and parts.hostname != "localhost":
+        if not parts.hostname or ("." not in parts.hostname and parts.hostname != "localhost"):
             return ctx.report(kp, "LC131", f"{field_label(kp)} {brief(text)} has no valid host name")
         return text
 
@@ -905,6 +905,7 @@ def _check_affiliations(data: dict[Any, Any], values: dict[str, Any], ctx: Ctx) 
         if "affiliations" in data and "authors" not in data:
             ctx.report(("affiliations",), "LC102", "'affiliations' needs an 'authors' list to run parallel to",
                        key=True)
+        values.pop("affiliations", None)  # nothing valid to pair them with
         return
     authors, affiliations = values["authors"], values["affiliations"]
     if len(affiliations) != len(authors):
@@ -1056,12 +1057,15 @@ def check_metrics(doc: YamlDoc) -> tuple[dict[str, Any] | None, list[Diagnostic]
         "a mapping with 'metrics' and 'tasks'",
     )
     value = spec.check(doc.data, (), ctx)
-    if value is not INVALID:
-        for task, used in value["tasks"].items():
-            for i, metric in enumerate(used):
-                if metric not in value["metrics"]:
-                    ctx.report(("tasks", task, i), "LC401", f"metric {metric!r} is not in the 'metrics' list"
-                               f"{did_you_mean(metric, value['metrics'])}")
+    data = doc.data if isinstance(doc.data, dict) else {}
+    known = data.get("metrics") if isinstance(data.get("metrics"), list) else []
+    tasks = data.get("tasks") if isinstance(data.get("tasks"), dict) else {}
+    # Checked on the raw data so a bad task name does not hide a bad metric name.
+    for task, used in tasks.items():
+        for i, metric in enumerate(used if isinstance(used, list) else []):
+            if isinstance(metric, str) and metric not in known:
+                ctx.report(("tasks", str(task), i), "LC401", f"metric {metric!r} is not in the 'metrics' list"
+                           f"{did_you_mean(metric, [k for k in known if isinstance(k, str)])}")
     diags = [Diagnostic.make(d.location, "LC401", d.message) for d in ctx.diagnostics]
     return (None if diags else value), diags
 

@@ -67,7 +67,8 @@ def dump_record(fields: dict[str, Any]) -> str:
     Strings that YAML would read as another type (an arXiv id like ``2309.00071``,
     a date) are quoted automatically by the dumper.
     """
-    ordered = {name: fields[name] for name in FIELD_ORDER if name in fields and fields[name] not in (None, "", [], {}, ())}
+    empty = (None, "", [], {}, ())
+    ordered = {name: fields[name] for name in FIELD_ORDER if name in fields and fields[name] not in empty}
     unknown = set(fields) - set(FIELD_ORDER)
     if unknown:
         raise ValueError(f"not record fields: {', '.join(sorted(unknown))}")

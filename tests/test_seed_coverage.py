@@ -1,0 +1,108 @@
+"""Every entry of the seed corpus resolves to a record of the shipped catalogue.
+
+The seed corpus (``../shared/seed-corpus/`` next to the repository) holds the facts
+extracted from the three paper lists the catalogue was first imported from. This test
+checks the import is complete: each paper row is found by its arXiv id, its BibTeX key
+or its title, and each dataset, baseline model and toolkit by a record of that kind with
+that name as its title. It is skipped where the seed corpus is not checked out.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from longctx_catalog.model import Catalog, normalise_title, strip_arxiv_version
+from longctx_catalog.validate import load_catalog
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO.parent / "shared" / "seed-corpus"
+
+pytestmark = pytest.mark.skipif(not SEED.is_dir(), reason=f"seed corpus not found at {SEED}")
+
+# corpus.tsv entry_kind -> (record kind, the table that lists the entries, its name column)
+NAMED_KINDS = {
+    "dataset": ("dataset", "datasets.tsv", "name"),
+    "baseline_model": ("model", "baselines.tsv", "model"),
+    "toolkit": ("toolkit", "toolkits.tsv", "name"),
+}
+
+BIBTEX_KEY = re.compile(r"@\s*\w+\s*[{(]\s*([^,\s]+)\s*,")
+
+
+def read_tsv(name: str) -> list[dict[str, str]]:
+    with (SEED / name).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+@cache
+def shipped() -> tuple[Catalog, tuple[str, ...]]:
+    catalog, diagnostics = load_catalog(REPO)
+    return catalog, tuple(str(d) for d in diagnostics)
+
+
+def missing_message(what: str, missing: list[str]) -> str:
+    return f"{len(missing)} {what} resolve to no record:\n" + "\n".join(f"  - {m}" for m in missing)
+
+
+def test_seed_papers_resolve() -> None:
+    catalog, _ = shipped()
+    arxiv_ids = {r.arxiv_base for r in catalog.records if r.arxiv}
+    bibtex_keys = {m.group(1) for r in catalog.records if r.bibtex for m in BIBTEX_KEY.finditer(r.bibtex)}
+    titles = {normalise_title(r.title) for r in catalog.records if r.title}
+
+    missing = []
+    for row in read_tsv("corpus.tsv"):
+        if row["entry_kind"] != "paper":
+            continue
+        arxiv = strip_arxiv_version(row["arxiv_id"].strip())
+        key = row["bibtex_key"].strip()
+        if (arxiv and arxiv in arxiv_ids) or (key and key in bibtex_keys):
+            continue
+        if normalise_title(row["title"]) in titles:
+            continue
+        missing.append(
+            f"{row['title']!r} (arxiv {arxiv or '-'}, bibtex key {key or '-'}; {row['section_path']})"
+        )
+    assert not missing, missing_message("seed paper rows", missing)
+
+
+def test_seed_datasets_models_and_toolkits_resolve() -> None:
+    catalog, _ = shipped()
+    by_kind: dict[str, set[str]] = {}
+    for record in catalog.records:
+        if record.title:
+            by_kind.setdefault(record.kind, set()).add(normalise_title(record.title))
+
+    wanted: dict[tuple[str, str], str] = {}  # (kind, normalised name) -> where it is listed
+    for kind, table, column in NAMED_KINDS.values():
+        for row in read_tsv(table):
+            wanted.setdefault((kind, normalise_title(row[column])), f"{row[column]!r} ({table})")
+    for row in read_tsv("corpus.tsv"):
+        if row["entry_kind"] in NAMED_KINDS:
+            kind = NAMED_KINDS[row["entry_kind"]][0]
+            wanted.setdefault((kind, normalise_title(row["title"])), f"{row['title']!r} (corpus.tsv)")
+
+    missing = [
+        f"{kind} {where}"
+        for (kind, name), where in sorted(wanted.items())
+        if name not in by_kind.get(kind, set())
+    ]
+    assert not missing, missing_message("seed datasets, models and toolkits", missing)
+
+
+def test_every_record_has_tags() -> None:
+    catalog, _ = shipped()
+    untagged = sorted(r.path or r.id for r in catalog.records if not r.tags)
+    assert not untagged, f"{len(untagged)} records have no tags:\n" + "\n".join(f"  - {u}" for u in untagged)
+
+
+def test_shipped_catalogue_is_clean() -> None:
+    _, diagnostics = shipped()
+    assert not diagnostics, f"{len(diagnostics)} validation errors or warnings:\n" + "\n".join(
+        f"  {d}" for d in diagnostics
+    )
