@@ -234,8 +234,10 @@ def test_escaping_is_plain_for_ordinary_titles() -> None:
 
 _MARKDOWN_HEAVY = st.lists(
     st.sampled_from(
-        list("ab 1.-+=*_`[]()!#|<>&;~^$\\{}:@'\"\n\t/")
-        + ["&amp;", "&#124;", "<b>", "</b>", "http://x.y/a_b", "www.x.org", "a@b.cd", "<!--", "-->"]
+        [
+            *"ab 1.-+=*_`[]()!#|<>&;~^$\\{}:@'\"\n\t/",
+            *("&amp;", "&#124;", "<b>", "</b>", "http://x.y/a_b", "www.x.org", "a@b.cd", "<!--", "-->"),
+        ]
     ),
     max_size=30,
 ).map("".join)
