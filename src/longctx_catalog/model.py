@@ -60,6 +60,7 @@ class Record:
     code: tuple[CodeLink, ...] = ()
     tldr: str | None = None
     notes: str | None = None
+    results: str | None = None
     status: str | None = None
     added: str | None = None
     context_length: int | None = None

@@ -760,6 +760,13 @@ RECORD_FIELDS: tuple[Field, ...] = (
         "One or two plain sentences, in our own words: what it does and why it matters for long context.",
     ),
     Field("notes", Str(), "Longer remarks in markdown: results, caveats, relations to other work."),
+    Field(
+        "results",
+        Str(max_len=300),
+        "Headline results in our own words (e.g. `passkey retrieval at 128k; PPL flat to 64k`); "
+        "shown in the technique table's results column.",
+        kinds=PAPERISH,
+    ),
     Field("status", Choice(STATUSES), "`read` when a curator has read the work, `unread` otherwise."),
     Field("added", Date(full=True), "The day the record joined the catalogue (`YYYY-MM-DD`).", example="2026-11-22"),
     Field(
