@@ -53,6 +53,10 @@ CODES: dict[str, tuple[str, Severity, str]] = {
     "LC302": ("taxonomy-duplicate-id", Severity.ERROR, "Two taxonomy nodes share an id."),
     "LC303": ("taxonomy-cycle", Severity.ERROR, "A taxonomy node contains itself."),
     "LC401": ("data-file-invalid", Severity.ERROR, "A catalogue data file is malformed."),
+    "LC701": ("readme-region", Severity.ERROR, "A README region marker is missing, unbalanced or unknown."),
+    "LC702": ("not-owned-output", Severity.ERROR, "render would overwrite a file it did not generate."),
+    "LC703": ("page-path-clash", Severity.ERROR, "A taxonomy node's page would clash with another page."),
+    "LC704": ("template-error", Severity.ERROR, "A page template failed to compile or render."),
 }
 
 @dataclass(frozen=True, order=True)

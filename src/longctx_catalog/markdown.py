@@ -59,7 +59,7 @@ _BLOCK_START = re.compile(r"([-+=])|(\d{1,9})([.)])")
 # GFM turns bare URLs and e-mail addresses into links, scanning the *source* text,
 # so backslash escapes inside them would show. Breaking the trigger with an entity
 # keeps them plain, literal text in both renderers.
-_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|xmpp):|(www)\.|@")
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|xmpp):|(www)\.|@(?=\S*\.)")
 
 
 def _no_autolink(match: re.Match[str]) -> str:
@@ -70,7 +70,7 @@ def _no_autolink(match: re.Match[str]) -> str:
     return "&#64;"
 
 
-def _escape(text: object, table: dict[int, str | None]) -> Md:
+def _escape(text: object, table: dict[int, str | None], *, line_start: bool) -> Md:
     if text is None:
         return Md("")
     raw = " ".join(str(text).split())  # every run of whitespace (newlines too) -> one space
@@ -79,7 +79,7 @@ def _escape(text: object, table: dict[int, str | None]) -> Md:
         if pair in out:
             out = out.replace(pair, entity)
     out = _AUTOLINK.sub(_no_autolink, out)
-    match = _BLOCK_START.match(out)
+    match = _BLOCK_START.match(out) if line_start else None
     if match:
         if match.group(1) == "=":
             out = "&#61;" + out[1:]  # Python-Markdown has no \\= escape
@@ -92,12 +92,16 @@ def _escape(text: object, table: dict[int, str | None]) -> Md:
 
 def escape_prose(text: object) -> Md:
     """``text`` as one line of markdown that renders literally (paragraph, list item, heading)."""
-    return _escape(text, _TABLE)
+    return _escape(text, _TABLE, line_start=True)
 
 
 def escape_cell(text: object) -> Md:
-    """``text`` as the content of one markdown table cell: prose escaping plus ``|``."""
-    return _escape(text, _CELL_TABLE)
+    """``text`` as the content of one markdown table cell: prose escaping plus ``|``.
+
+    A cell is inline content, so what only matters at the start of a line (``1.``,
+    ``-``) is left alone: ``1.2M`` stays readable.
+    """
+    return _escape(text, _CELL_TABLE, line_start=False)
 
 
 # Characters left as they are in a link destination: URL syntax and existing
