@@ -24,25 +24,32 @@ so a template cannot forget.
 
 from __future__ import annotations
 
+import gc
+import html
 import posixpath
 import re
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
+
+from jinja2 import pass_context
 
 from .diagnostics import Diagnostic, Location
 from .markdown import Md, code_fence, escape_cell, escape_prose, md_url, trusted_markdown
-from .model import KINDS, Catalog, Record, TaxonomyNode
+from .model import KINDS, Author, Catalog, Record, TaxonomyNode
 from .schema import LINK_KEYS, TASK_TYPES
 
 if TYPE_CHECKING:
     import jinja2
 
 DOCS_DIR = "docs"
+LABELS_TEMPLATE = "_labels.md.j2"
 TEMPLATES_DIR = "templates"
 TIMELINE_PAGE = f"{DOCS_DIR}/timeline.md"
 TECHNIQUES_PAGE = f"{DOCS_DIR}/techniques.md"
@@ -90,10 +97,11 @@ def template_dirs(root: Path) -> list[Path]:
 
 def _strict_output(value: Any) -> Any:
     """Jinja ``finalize``: only escaped markdown and numbers may reach a page."""
+    cls = value.__class__
+    if cls is Md or cls is int or cls is float or isinstance(value, Md):
+        return value
     import jinja2
 
-    if isinstance(value, Md) or (isinstance(value, int | float) and not isinstance(value, bool)):
-        return value
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
     raise TypeError(
@@ -117,25 +125,35 @@ def make_environment(root: Path) -> jinja2.Environment:
         auto_reload=False,
     )
     env.filters.update(
+        # escaping: every record value goes through one of these
         md=escape_prose,
         cell=escape_cell,
         url=md_url,
         raw=Md,
         trusted=trusted_markdown,
+        fence=code_fence,
+        # formatting
         num=fmt_number,
         tokens=fmt_tokens,
         flag=fmt_flag,
         month=month_label,
         repo=repo_name,
         authors=fmt_authors,
-    )
-    env.globals.update(
-        citation=citation,
-        code_fence=code_fence,
+        # records and links (filters, not functions: Jinja calls filters directly,
+        # functions through a slower context.call, and these run 100,000 times)
         title_url=title_url,
         other_links=other_links,
-        task_types=TASK_TYPES,
+        citation=citation,
+        anchor=anchor_html,
+        link=_link_filter,
+        node_url=_node_url_filter,
     )
+    env.globals.update(task_types=TASK_TYPES, node_page=node_page)
+    # Words shown for link and record kinds live in a template, so a catalogue can
+    # change them; what it sets becomes a global of every template (read once here,
+    # not imported per entry, which would cost a module per render).
+    labels = env.get_template(LABELS_TEMPLATE).module
+    env.globals.update({k: v for k, v in vars(labels).items() if not k.startswith("_")})
     return env
 
 
@@ -183,6 +201,7 @@ def other_links(record: Record) -> list[tuple[str, str]]:
     return out
 
 
+@lru_cache(maxsize=1 << 14)
 def repo_name(url: str) -> Md:
     """``https://github.com/jquesnelle/yarn`` -> ``jquesnelle/yarn``; other hosts keep their host name."""
     parts = urlsplit(url)
@@ -227,7 +246,11 @@ def month_label(key: str) -> Md:
 
 def fmt_authors(record: Record, limit: int = 0, affiliations: bool = False) -> Md:
     """``A, B, C`` (``et al.`` after ``limit`` names), optionally with ``(affiliation)`` after each."""
-    authors = record.authors
+    return _authors(record.authors, limit, affiliations)
+
+
+@lru_cache(maxsize=1 << 14)
+def _authors(authors: tuple[Author, ...], limit: int, affiliations: bool) -> Md:
     shown = authors[:limit] if limit and len(authors) > limit else authors
     names = []
     for author in shown:
@@ -247,15 +270,25 @@ def fmt_authors(record: Record, limit: int = 0, affiliations: bool = False) -> M
 
 def node_page(node: TaxonomyNode) -> str:
     """The page of a taxonomy node, relative to the catalogue root (see the module docstring)."""
-    ids = [n.id for n in node.lineage()]
-    if node.children:
+    return _node_page(tuple(n.id for n in node.lineage()), bool(node.children))
+
+
+@lru_cache(maxsize=1 << 12)
+def _node_page(ids: tuple[str, ...], has_children: bool) -> str:
+    if has_children:
         return "/".join([DOCS_DIR, *ids, "index.md"])
     return "/".join([DOCS_DIR, *ids[:-1], f"{ids[-1]}.md"])
 
 
+@lru_cache(maxsize=1 << 14)
 def relative(from_page: str, to_path: str) -> str:
-    """A link from one generated file to another (both relative to the catalogue root)."""
-    return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
+    """A link from one generated file to another (both relative to the catalogue root, POSIX, no ``..``)."""
+    here = posixpath.dirname(from_page).split("/") if "/" in from_page else []
+    there = to_path.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:])
 
 
 # ---------------------------------------------------------------------------------
@@ -297,9 +330,13 @@ class Views:
     ordered: list[Record] = field(init=False)
     tagged: dict[str, list[Record]] = field(init=False)
     under: dict[str, list[Record]] = field(init=False)
+    order: dict[str, int] = field(init=False)
+    pages: dict[str, str] = field(init=False)  # node id -> its page
 
     def __post_init__(self) -> None:
         taxonomy = self.catalog.taxonomy
+        self.order = {node_id: i for i, node_id in enumerate(taxonomy.nodes)}  # document order
+        self.pages = {node_id: node_page(node) for node_id, node in taxonomy.nodes.items()}
         self.ordered = sort_newest_first(self.catalog.records)
         self.tagged = defaultdict(list)
         self.under = defaultdict(list)
@@ -348,8 +385,7 @@ class Views:
                 lineage = taxonomy[tag].lineage()
                 family = lineage[1] if len(lineage) > 1 else lineage[0]
                 found[family.id] = family
-        order = {node_id: i for i, node_id in enumerate(taxonomy.nodes)}
-        return sorted(found.values(), key=lambda n: order[n.id])
+        return sorted(found.values(), key=lambda n: self.order[n.id])
 
     def months(self, records: Iterable[Record]) -> list[tuple[str, list[Record]]]:
         """Records grouped by ``YYYY-MM`` (or ``YYYY`` when that is all we know), newest group first."""
@@ -402,32 +438,54 @@ class _EntryCache:
     """Renders each survey-page entry once, however many pages list it.
 
     An entry holds only absolute links and the record's anchor, so its text does not
-    depend on the page; the first listing on a page carries the anchor, repeats not.
+    depend on the page. A record listed twice on one page (under two headings)
+    keeps its anchor only the first time, so HTML ids stay unique.
     """
 
     def __init__(self, env: jinja2.Environment) -> None:
         self.template = env.get_template("entry.md.j2")
-        self.cache: dict[tuple[str, bool], Md] = {}
+        self.cache: dict[str, str] = {}
 
-    def for_page(self) -> Callable[[Record], Md]:
+    def for_page(self) -> Callable[[Iterable[Record]], Md]:
+        """``entries(records)`` for one page: the records' entries, separated by blank lines."""
         seen: set[str] = set()
+        cache = self.cache
 
-        def entry(record: Record) -> Md:
-            anchor = record.id not in seen
-            seen.add(record.id)
-            key = (record.id, anchor)
-            text = self.cache.get(key)
-            if text is None:
-                text = self.cache[key] = Md(self.template.render(record=record, anchor=anchor).strip("\n"))
-            return text
+        def entries(records: Iterable[Record]) -> Md:
+            out = []
+            for record in records:
+                text = cache.get(record.id)
+                if text is None:
+                    # Tidied with the whole page; stripping is enough here.
+                    text = cache[record.id] = self.template.render(record=record).strip("\n")
+                if record.id in seen:
+                    text = text.replace(anchor_html(record.id), "", 1)
+                else:
+                    seen.add(record.id)
+                out.append(text)
+            return Md("\n\n".join(out))
 
-        return entry
+        return entries
+
+
+def anchor_html(record_id: str) -> Md:
+    """The HTML anchor that marks a record on a page: links to ``<page>#<record-id>`` land on it.
+
+    The site's per-record pages (``docs/papers/<id>.md``) can link back the same way.
+    """
+    return Md(f'<a id="{html.escape(record_id, quote=True)}"></a>')
 
 
 def tidy(text: str) -> str:
-    """Template output made regular: no trailing spaces, at most one blank line in a row, one final newline."""
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
+    """Template output made regular: no trailing spaces, at most one blank line in a row, one final newline.
+
+    Plain ``str.replace`` loops: pages run to megabytes, where they beat a regex tenfold.
+    """
+    for junk in (" \n", "\t\n"):
+        while junk in text:
+            text = text.replace(junk, "\n")
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
     return text.strip("\n") + "\n"
 
 
@@ -517,6 +575,32 @@ def _template_problem(err: BaseException, root: Path) -> Diagnostic:
     return Diagnostic.make(Location(shown, line, 1), "LC704", message)
 
 
+def clear_caches() -> None:
+    """Forget memoised escapes, links and names (benchmarks call this to time a cold run)."""
+    from . import markdown
+
+    for cached in (markdown._escape_str, markdown._md_url, relative, repo_name, _authors, _link, _node_page):
+        cached.cache_clear()
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while rendering.
+
+    Rendering allocates hundreds of thousands of short-lived, acyclic objects;
+    each generation-0 collection would also walk the loaded catalogue, which cost
+    about a third of the render time at 5,000 records. Reference counting still
+    frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def render_catalog(
     catalog: Catalog,
     env: jinja2.Environment | None = None,
@@ -524,9 +608,21 @@ def render_catalog(
     progress: Callable[[Iterable[Page]], Iterator[Page]] | None = None,
 ) -> Rendered:
     """Render every page and README region to text. Nothing is written here."""
+    with _gc_paused():
+        return _render(catalog, env, progress)
+
+
+def _render(
+    catalog: Catalog,
+    env: jinja2.Environment | None,
+    progress: Callable[[Iterable[Page]], Iterator[Page]] | None,
+) -> Rendered:
     import jinja2
 
-    env = env or make_environment(catalog.root)
+    try:
+        env = env or make_environment(catalog.root)
+    except jinja2.TemplateError as err:
+        raise RenderError([_template_problem(err, catalog.root)]) from None
     views = Views(catalog)
     pages = plan_pages(catalog, views)
     kinds = {kind: views.of_kind(kind) for kind in KINDS}
@@ -558,13 +654,12 @@ def render_catalog(
                 **shared,
                 **page.context,
                 "page": page.path,
-                "link": _linker(page.path),
-                "entry": entries.for_page(),
+                "entries": entries.for_page(),
             }
             out[page.path] = with_owner_line(tidy(template.render(context)))
         regions = {}
         for name in readme_region_names(env):
-            context = {**shared, "page": "README.md", "link": _linker("README.md")}
+            context = {**shared, "page": "README.md"}
             regions[name] = tidy(env.get_template(f"readme-{name}.md.j2").render(context))
     except jinja2.TemplateError as err:
         raise RenderError([_template_problem(err, catalog.root)]) from None
@@ -573,19 +668,21 @@ def render_catalog(
     return Rendered(out, regions)
 
 
-def _linker(page: str) -> Callable[[str], Md]:
-    """``link(path)`` in templates: a root-relative path as a link from the current page."""
-
-    def link(path: str) -> Md:
-        return md_url_relative(relative(page, path))
-
-    return link
+@pass_context
+def _link_filter(context: Any, path: str) -> Md:
+    """``path|link``: a root-relative path as a link destination from the page being rendered."""
+    return _link(context["page"], path)
 
 
-def md_url_relative(path: str) -> Md:
-    from urllib.parse import quote
+@pass_context
+def _node_url_filter(context: Any, node: TaxonomyNode) -> Md:
+    """``node|node_url``: a link destination to a taxonomy node's page from the page being rendered."""
+    return _link(context["page"], context["views"].pages[node.id])
 
-    return Md(quote(path, safe="/#.-_~"))
+
+@lru_cache(maxsize=1 << 14)
+def _link(page: str, path: str) -> Md:
+    return Md(quote(relative(page, path), safe="/#.-_~"))
 
 
 def readme_region_names(env: jinja2.Environment) -> list[str]:

@@ -1,0 +1,223 @@
+"""Write a realistic synthetic catalogue of N records, the same one for the same seed.
+
+    python benchmarks/make_catalogue.py 5000 /tmp/cat5k [--seed 1]
+
+The catalogue uses the real taxonomy.yaml and data/metrics.yaml (copied from this
+repository) and passes `longctx validate` without errors. Records vary the way
+real ones do: mostly papers spread over the methodology subtree, some surveys,
+datasets, models and toolkits; 1-30 authors (some with affiliations), titles and
+TL;DRs of varied length with the odd markdown-significant character, arXiv ids
+matching their dates, code links official or not, a BibTeX entry on some. A
+README.md with the render regions is written too, so `longctx render` runs as is.
+
+Benchmarks (bench_render.py, and later the other stages' benchmarks) build on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+import yaml  # noqa: E402
+
+from longctx_catalog.write import dump_record  # noqa: E402
+
+FIRST = ("Wei", "Yao", "Anna", "Bowen", "Tri", "Iz", "Maria", "Ken", "Li", "Sara", "Jun", "Omar", "Priya", "Lukas",
+         "Chen", "Ana", "Daniel", "Yuki", "Hao", "Elena", "Nikolai", "Fatima", "Zhiyuan", "Jakob", "Mei")
+LAST = ("Zhang", "Fu", "Peng", "Dao", "Beltagy", "Garcia", "Tanaka", "Wang", "Kim", "Smith", "Müller", "Rossi",
+        "Nguyen", "Chen", "Singh", "Ivanov", "Okafor", "Silva", "Haddad", "Kowalski", "Liu", "O'Brien", "Novak")
+AFFILIATIONS = ("Tsinghua University", "Stanford University", "Google DeepMind", "Meta AI", "MIT", "CUHK",
+                "Microsoft Research", "University of Edinburgh", "Shanghai AI Lab", "Nous Research", "ETH Zürich",
+                "Allen Institute for AI", "Peking University", "NVIDIA", "Fudan University")
+ADJECTIVES = ("Efficient", "Scalable", "Linear-Time", "Memory-Efficient", "Adaptive", "Hierarchical", "Sparse",
+              "Extrapolatable", "Training-Free", "Lossless", "Streaming", "Recurrent", "Compressed", "Infinite")
+NOUNS = ("Attention", "Position Interpolation", "Context Windows", "Memory Tokens", "KV Caches", "Transformers",
+         "Retrieval", "Positional Encodings", "Sequence Parallelism", "Prompt Compression", "Long-Document QA")
+GOALS = ("Long-Context Language Models", "Million-Token Inputs", "Length Generalisation", "Long Document "
+         "Understanding", "Streaming Inference", "Extreme-Length Extrapolation", "Repository-Level Code")
+SYLLABLES = ("lo", "ng", "ra", "ya", "ro", "pe", "fla", "sh", "in", "fi", "ni", "te", "me", "mo", "ex", "ta", "zu",
+             "ka", "li", "vo", "qu", "ber", "sa", "tor")
+ODD = (" (k-NN)", " with O(n log n) Cost", ": A|B Study", " *Revisited*", " for `long_context`", " <128K>", "")
+VERBS = ("compresses", "caches", "interpolates", "retrieves", "sparsifies", "chunks", "recycles", "distils")
+OBJECTS = ("the key-value cache", "rotary position indices", "distant tokens", "segment summaries",
+           "attention scores", "retrieved passages", "memory slots")
+EFFECTS = ("so a 7B model reads 128k tokens on one GPU", "cutting prefill time by half at 64k tokens",
+           "without any fine-tuning", "while keeping perplexity flat up to 32 times the trained length",
+           "and matches full attention on needle-in-a-haystack retrieval")
+VENUES = ("ICLR 2024", "NeurIPS 2023", "ACL 2024", "EMNLP 2023", "ICML 2024", "COLM 2024", "arXiv")
+LINK_KINDS = ("pdf", "project", "blog", "huggingface", "demo", "openreview")
+BASES = ("Llama2", "Llama3", "Mistral", "GLM", "Qwen", "GPT", "Claude", "Yi", "InternLM")
+FORMATS = ("jsonl", "json", "parquet", "csv")
+
+
+def _leaves_under(nodes: list[dict], keep: set[str]) -> list[tuple[str, int]]:
+    """(node id, depth) for every node below the top-level ids in ``keep``."""
+    out: list[tuple[str, int]] = []
+
+    def walk(items: list[dict], depth: int, inside: bool) -> None:
+        for item in items:
+            here = inside or item["id"] in keep
+            if here and depth > 0:
+                out.append((item["id"], depth))
+            walk(item.get("children", []), depth + 1, here)
+
+    walk(nodes, 0, False)
+    return out
+
+
+def make(n: int, out_dir: Path, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    taxonomy = yaml.safe_load((REPO / "taxonomy.yaml").read_text(encoding="utf-8"))
+    paper_nodes = _leaves_under(taxonomy, {"methodology", "empirical-studies-surveys"})
+    weights = [depth for _, depth in paper_nodes]  # deeper (more specific) nodes get more papers
+
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    (out_dir / "papers").mkdir(parents=True)
+    (out_dir / "data").mkdir()
+    shutil.copy(REPO / "taxonomy.yaml", out_dir / "taxonomy.yaml")
+    shutil.copy(REPO / "data" / "metrics.yaml", out_dir / "data" / "metrics.yaml")
+    (out_dir / "README.md").write_text(
+        "# Synthetic catalogue\n\nGenerated by benchmarks/make_catalogue.py.\n\n"
+        "<!-- longctx:begin totals -->\n<!-- longctx:end totals -->\n\n## Contents\n\n"
+        "<!-- longctx:begin toc -->\n<!-- longctx:end toc -->\n\n## Latest\n\n"
+        "<!-- longctx:begin latest -->\n<!-- longctx:end latest -->\n",
+        encoding="utf-8",
+    )
+
+    arxiv_serial: dict[str, int] = {}
+    for i in range(n):
+        roll = rng.random()
+        kind = ("paper" if roll < 0.86 else "survey" if roll < 0.89 else "dataset" if roll < 0.94
+                else "model" if roll < 0.98 else "toolkit")
+        name = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize() + str(i)
+        record_id = f"{name.lower()}-{kind}" if kind != "paper" else name.lower()
+        year, month, day = rng.randint(2017, 2025), rng.randint(1, 12), rng.randint(1, 28)
+        precision = rng.random()
+        date = (f"{year}-{month:02d}-{day:02d}" if precision < 0.7 else f"{year}-{month:02d}" if precision < 0.95
+                else str(year))
+        fields: dict = {"id": record_id}
+        if kind != "paper":
+            fields["kind"] = kind
+
+        if kind in ("paper", "survey", "dataset"):
+            words = [rng.choice(ADJECTIVES), rng.choice(NOUNS)]
+            if rng.random() < 0.6:
+                words += ["for", rng.choice(GOALS)]
+            title = f"{name}: {' '.join(words)}" + (rng.choice(ODD) if rng.random() < 0.1 else "")
+            if kind == "survey":
+                title = f"A Survey of {rng.choice(NOUNS)} for {rng.choice(GOALS)} ({name})"
+            fields["title"] = title
+            if rng.random() < 0.8 and len(date) >= 7:
+                key = f"{year % 100:02d}{month:02d}"
+                arxiv_serial[key] = arxiv_serial.get(key, rng.randint(1, 900)) + rng.randint(1, 40)
+                fields["arxiv"] = f"{key}.{arxiv_serial[key]:05d}"
+                fields["links"] = {"paper": f"https://arxiv.org/abs/{fields['arxiv']}"}
+            n_authors = min(30, max(1, int(rng.expovariate(1 / 6))))
+            authors = []
+            people: set[str] = set()
+            for _ in range(n_authors):
+                person = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+                if person in people:
+                    continue
+                people.add(person)
+                if rng.random() < 0.3:
+                    authors.append({"name": person, "affiliation": rng.choice(AFFILIATIONS)})
+                else:
+                    authors.append(person)
+            fields["authors"] = authors
+            fields["date"] = date
+            if rng.random() < 0.4:
+                fields["venue"] = rng.choice(VENUES)
+        else:
+            fields["title"] = f"{name}-{rng.choice(('7B', '13B', '70B', 'Serve', 'Train'))}"
+            if rng.random() < 0.5:
+                fields["date"] = date
+
+        if kind == "paper":
+            fields["tags"] = sorted({rng.choices(paper_nodes, weights)[0][0] for _ in range(rng.randint(1, 3))})
+        elif kind == "survey":
+            extra = rng.choice(paper_nodes)[0] if rng.random() < 0.5 else "surveys"
+            fields["tags"] = sorted({"surveys", extra})
+        else:
+            fields["tags"] = [{"dataset": "datasets", "model": "baselines", "toolkit": "toolkits"}[kind]]
+
+        links = dict(fields.get("links", {}))
+        for link_kind in rng.sample(LINK_KINDS, k=rng.choice((0, 0, 1, 2))):
+            links[link_kind] = f"https://example.org/{record_id}/{link_kind}"
+        if kind in ("dataset", "model") and rng.random() < 0.7:
+            links["huggingface"] = f"https://huggingface.co/{name.lower()}/{record_id}"
+        if links:
+            fields["links"] = links
+        if rng.random() < 0.55 or kind == "toolkit":
+            fields["code"] = [{"url": f"https://github.com/{name.lower()}/{record_id}", "official": True}]
+            if rng.random() < 0.15:
+                fields["code"].append({"url": f"https://github.com/someone/{record_id}-impl", "official": False})
+
+        sentences = [f"{name} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(EFFECTS)}."]
+        if rng.random() < 0.5:
+            sentences.append(f"It {rng.choice(VERBS)} {rng.choice(OBJECTS)} as well, {rng.choice(EFFECTS)}.")
+        fields["tldr"] = " ".join(sentences)
+        if kind == "paper" and rng.random() < 0.2:
+            fields["results"] = f"Passkey retrieval at {rng.choice((32, 64, 128, 256))}k; perplexity flat to " \
+                                f"{rng.choice((16, 32, 64))}k."
+        if kind in ("paper", "survey"):
+            fields["status"] = rng.choice(("read", "unread"))
+            if rng.random() < 0.2:
+                fields["context_length"] = rng.choice((8192, 32000, 128000, 1000000))
+        fields["added"] = f"{rng.randint(2024, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        if kind in ("paper", "survey") and rng.random() < 0.4:
+            first = (fields["authors"][0] if isinstance(fields["authors"][0], str)
+                     else fields["authors"][0]["name"]).split()[-1].lower()
+            fields["bibtex"] = (
+                f"@article{{{first}{year}{name.lower()},\n  title={{{fields['title']}}},\n  author={{"
+                + " and ".join(a if isinstance(a, str) else a["name"] for a in fields["authors"])
+                + f"}},\n  journal={{arXiv preprint}},\n  year={{{year}}}\n}}"
+            )
+
+        if kind == "dataset":
+            fields["language"] = rng.choice((["en"], ["zh"], ["en", "zh"], ["py"]))
+            tasks = rng.sample(["LM", "MCQA", "ExtQA", "Summ", "Class", "Match", "Math", "Code", "OpenW", "MT"],
+                               k=rng.randint(1, 4))
+            fields["task_types"] = tasks
+            fields["task_count"] = len(tasks) + rng.randint(0, 10)
+            low = round(rng.uniform(0, 2), 2)
+            fields["length_kwords"] = {"avg": round(low + rng.uniform(1, 20), 1), "min": low,
+                                       "max": round(low + rng.uniform(20, 200), 1)}
+            fields["quality"] = {"human_labeled": rng.random() < 0.7, "model_assisted": rng.random() < 0.3}
+            fields["splits"] = {"test": f"{rng.randint(1, 99)}.{rng.randint(0, 9)}K"}
+            fields["format"] = rng.choice(FORMATS)
+        elif kind == "model":
+            fields["language"] = rng.choice((["en"], ["zh"], ["en", "zh"]))
+            fields["open_source"] = rng.random() < 0.7
+            fields["base"] = rng.choice(BASES)
+            fields["usage"] = rng.choice(("base", "chat", "instruct", "code"))
+            fields["max_context"] = rng.choice((16000, 32000, 100000, 128000, 200000, 1000000))
+            fields["parameters_b"] = rng.choice((6.7, 7.0, 13.0, 34.0, 70.0))
+            fields["memory_gb"] = round(fields["parameters_b"] * 1.9, 1)
+            fields["disk_gb"] = round(fields["parameters_b"] * 1.87, 1)
+        elif kind == "toolkit":
+            fields["toolkit_type"] = rng.choice(("library", "framework", "system"))
+            fields["utilities"] = {"Inference": ["paged KV cache", "continuous batching"][: rng.randint(1, 2)],
+                                   "Training": ["sequence parallelism"]}
+        (out_dir / "papers" / f"{record_id}.yaml").write_text(dump_record(fields), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("n", type=int, help="number of records")
+    parser.add_argument("dir", type=Path, help="output folder (replaced if it exists)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    args = parser.parse_args()
+    make(args.n, args.dir, args.seed)
+    print(f"wrote {args.n} records to {args.dir}")
+
+
+if __name__ == "__main__":
+    main()
