@@ -137,6 +137,7 @@ def make_environment(root: Path) -> jinja2.Environment:
         tokens=fmt_tokens,
         flag=fmt_flag,
         month=month_label,
+        plural=plural,
         repo=repo_name,
         authors=fmt_authors,
         # records and links (filters, not functions: Jinja calls filters directly,
@@ -229,6 +230,11 @@ def fmt_tokens(value: int | None) -> Md:
     if value >= 1000:
         return Md(f"{value / 1000:.1f}".removesuffix(".0") + "k")
     return Md(str(value))
+
+
+def plural(count: int, word: str, words: str = "") -> Md:
+    """``3|plural("work")`` -> ``3 works``; ``1|plural("survey")`` -> ``1 survey``."""
+    return Md(f"{count} {word if count == 1 else (words or word + 's')}")
 
 
 def fmt_flag(value: bool | None) -> Md:
