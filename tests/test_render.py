@@ -21,8 +21,8 @@ from pathlib import Path
 import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
-from conftest import FIXTURES, REPO
 
+from conftest import FIXTURES, REPO
 from longctx_catalog.model import TaxonomyNode
 from longctx_catalog.outputs import apply, plan
 from longctx_catalog.regions import splice
@@ -178,7 +178,8 @@ def test_a_record_with_several_tags_appears_on_each_page(rendered_fixture: dict[
 
 def test_titles_link_to_the_paper_and_code_is_marked(rendered_fixture: dict[str, bytes]) -> None:
     page = rendered_fixture["docs/methodology/extended-rope/rope-scaling.md"].decode()
-    assert "[YaRN: Efficient Context Window Extension of Large Language Models](https://arxiv.org/abs/2309.00071)" in page
+    yarn = "[YaRN: Efficient Context Window Extension of Large Language Models](https://arxiv.org/abs/2309.00071)"
+    assert yarn in page
     assert "[jquesnelle/yarn](https://github.com/jquesnelle/yarn) (official)" in page
     assert "[someone/longlora-port](https://github.com/someone/longlora-port) (unofficial)" in page
     # links.paper wins over the arXiv abstract; the arXiv link is still offered
