@@ -75,9 +75,10 @@ def output_files(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def rendered_fixture(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    os.environ["LONGCTX_TODAY"] = "2026-11-22"
     root = copy_fixture(tmp_path_factory.mktemp("golden"))
-    render_into(root)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LONGCTX_TODAY", "2026-11-22")
+        render_into(root)
     files = output_files(root)
     if UPDATE:
         shutil.rmtree(GOLDEN, ignore_errors=True)
@@ -210,7 +211,6 @@ def test_hostile_record_renders_as_text_on_every_page(rendered_fixture: dict[str
                 "docs/timeline.md", "docs/methodology/index.md"):
         html = _html(rendered_fixture[rel].decode())
         assert "<script" not in html and "<img" not in html, rel
-        assert "onerror=" not in html.replace("onerror=&quot;", "") or "&lt;img" in html, rel
         assert "<em>not emphasis</em>" not in html and "<code>code</code>" not in html, rel
         assert 'href="https://evil.example"' not in html, rel
     techniques = _html(rendered_fixture["docs/techniques.md"].decode())
