@@ -35,18 +35,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, urlsplit
 
+import jinja2
 from jinja2 import pass_context
 
 from .diagnostics import Diagnostic, Location
 from .markdown import Md, code_fence, escape_cell, escape_prose, md_url, trusted_markdown
 from .model import KINDS, Author, Catalog, Record, TaxonomyNode
 from .schema import LINK_KEYS, TASK_TYPES
-
-if TYPE_CHECKING:
-    import jinja2
 
 DOCS_DIR = "docs"
 LABELS_TEMPLATE = "_labels.md.j2"
@@ -100,8 +98,6 @@ def _strict_output(value: Any) -> Any:
     cls = value.__class__
     if cls is Md or cls is int or cls is float or isinstance(value, Md):
         return value
-    import jinja2
-
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
     raise TypeError(
@@ -112,8 +108,6 @@ def _strict_output(value: Any) -> Any:
 
 def make_environment(root: Path) -> jinja2.Environment:
     """The one Jinja environment: catalogue templates first, then the package's; strict everywhere."""
-    import jinja2
-
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(root)]),
         undefined=jinja2.StrictUndefined,
@@ -509,7 +503,7 @@ def is_owned(text: str) -> bool:
     return any(line.startswith(OWNER_MARK) for line in head)
 
 
-def plan_pages(catalog: Catalog, views: Views) -> list[Page]:
+def plan_pages(catalog: Catalog) -> list[Page]:
     """Every page to generate, with the data its template gets. Raises RenderError on clashing paths."""
     pages: list[Page] = []
     taxonomy = catalog.taxonomy
@@ -557,8 +551,6 @@ def _node_location(root: Path, node_id: str) -> Location:
 
 def _template_problem(err: BaseException, root: Path) -> Diagnostic:
     """A template failure as a located diagnostic: the template file and line that failed."""
-    import jinja2
-
     filename: str | None = None
     line = 1
     if isinstance(err, jinja2.TemplateSyntaxError):
@@ -623,14 +615,12 @@ def _render(
     env: jinja2.Environment | None,
     progress: Callable[[Iterable[Page]], Iterator[Page]] | None,
 ) -> Rendered:
-    import jinja2
-
     try:
         env = env or make_environment(catalog.root)
     except jinja2.TemplateError as err:
         raise RenderError([_template_problem(err, catalog.root)]) from None
     views = Views(catalog)
-    pages = plan_pages(catalog, views)
+    pages = plan_pages(catalog)
     kinds = {kind: views.of_kind(kind) for kind in KINDS}
     # Nodes whose page has its own template (the tables): other pages link to them
     # instead of repeating their records as entries.

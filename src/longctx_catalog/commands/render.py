@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from ._common import DataProblem, State, load_or_fail, pass_state
+from ._common import DataProblem, EnvironmentProblem, State, load_or_fail, pass_state
 
 
 @click.command("render")
@@ -61,7 +61,12 @@ def command(state: State, check: bool, show_diff: bool) -> None:
         click.echo(f"all {total} generated files are up to date", err=True)
         return
 
-    done = apply(root, changes)
+    try:
+        done = apply(root, changes)
+    except OSError as err:
+        raise EnvironmentProblem(f"cannot write {err.filename or 'a generated file'}: {err.strerror or err}; "
+                                 "files written before this one are already updated — fix the cause and "
+                                 "render again") from None
     for change in done:
         verb = {"create": "created", "update": "updated", "remove": "removed"}[change.action]
         click.echo(f"{verb} {change.path}")
