@@ -53,6 +53,11 @@ CODES: dict[str, tuple[str, Severity, str]] = {
     "LC302": ("taxonomy-duplicate-id", Severity.ERROR, "Two taxonomy nodes share an id."),
     "LC303": ("taxonomy-cycle", Severity.ERROR, "A taxonomy node contains itself."),
     "LC401": ("data-file-invalid", Severity.ERROR, "A catalogue data file is malformed."),
+    "LC501": ("arxiv-cache-invalid", Severity.ERROR, "A cached arXiv metadata file is malformed."),
+    "LC502": ("arxiv-events-invalid", Severity.ERROR, "The arXiv events file is malformed."),
+    "LC511": ("arxiv-unknown-id", Severity.ERROR, "arXiv does not know a record's arXiv id."),
+    "LC512": ("arxiv-rejected-id", Severity.ERROR, "arXiv rejected a record's arXiv id as malformed."),
+    "LC513": ("arxiv-fetch-failed", Severity.ERROR, "A record's arXiv metadata could not be fetched."),
 }
 
 @dataclass(frozen=True, order=True)

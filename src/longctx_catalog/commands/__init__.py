@@ -9,4 +9,6 @@ COMMAND_MODULES = (
     "validate",
     "tags",
     "schema",
+    "add",
+    "enrich",
 )
