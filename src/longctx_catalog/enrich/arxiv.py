@@ -193,7 +193,7 @@ def _check_feed(content: bytes) -> None:
     except ET.ParseError as err:
         raise MalformedFeed(f"arXiv sent a malformed feed ({err})") from None
     if root.tag != _ATOM_FEED:
-        raise MalformedFeed(f"arXiv sent {root.tag!r} where an Atom feed was expected")
+        raise MalformedFeed(f"arXiv sent a <{root.tag.rpartition('}')[2]}> document where an Atom feed was expected")
 
 
 def _query_url_format(api: str) -> str:

@@ -59,7 +59,21 @@ def cache_file(root: Path, arxiv_id: str) -> Path:
     return root / CACHE_DIR / (strip_arxiv_version(arxiv_id).replace("/", "_") + ".yaml")
 
 
+class _Dumper(yaml.SafeDumper):
+    """Block style with indented lists, like hand-written records."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def dump_data(data: Any) -> str:
+    """Deterministic YAML for generated files: mappings in the order given, lines wrapped at 100."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
+                     default_flow_style=False)
+
+
 def meta_to_data(meta: ArxivMeta) -> dict[str, Any]:
+    """Top-level keys sorted (so a diff lines up across papers); each author as name, then affiliations."""
     authors = []
     for author in meta.authors:
         entry: dict[str, Any] = {"name": author.name}
@@ -84,10 +98,8 @@ def meta_to_data(meta: ArxivMeta) -> dict[str, Any]:
 
 
 def dump_meta(meta: ArxivMeta) -> str:
-    """The file's text: sorted keys and a fixed width, so equal metadata gives equal bytes."""
-    body = yaml.dump(meta_to_data(meta), Dumper=yaml.SafeDumper, sort_keys=True, allow_unicode=True, width=100,
-                     default_flow_style=False)
-    return HEADER + body
+    """The file's text: equal metadata gives equal bytes."""
+    return HEADER + dump_data(meta_to_data(meta))
 
 
 def data_to_meta(value: dict[str, Any]) -> ArxivMeta:

@@ -26,14 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..diagnostics import Diagnostic
 from ..load import read_yaml_file
 from ..model import ArxivMeta
 from ..schema import INVALID, ArxivId, Choice, Ctx, Date, ListOf, Obj, Slug, Str
 from ..write import atomic_write_text
-from .cache import CACHE_DIR
+from .cache import CACHE_DIR, dump_data
 
 EVENTS_FILE = f"{CACHE_DIR}/events.yaml"
 
@@ -133,9 +131,7 @@ def dump_events(events: Iterable[ArxivEvent]) -> str:
     unique: dict[tuple[str, ...], ArxivEvent] = {}
     for event in sorted(events, key=ArxivEvent.sort_key):
         unique.setdefault(event.key, event)  # the earliest sighting wins
-    body = yaml.dump([_event_data(e) for e in unique.values()], Dumper=yaml.SafeDumper, sort_keys=False,
-                     allow_unicode=True, width=100, default_flow_style=False)
-    return HEADER + body
+    return HEADER + dump_data([_event_data(e) for e in unique.values()])
 
 
 def append_events(root: Path, existing: list[ArxivEvent], new: list[ArxivEvent]) -> bool:
