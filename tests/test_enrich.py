@@ -492,3 +492,25 @@ def test_a_damaged_events_file_blocks_refresh_but_not_enrich(tmp_path: Path, fak
     assert result.exit_code == 1 and "events.yaml is damaged" in result.stderr
     assert fake.requests == [] and changed(before, snapshot(root)) == []
     assert enrich(root).exit_code == 0  # plain enrich does not touch the log
+
+
+def test_an_interrupted_refresh_logs_each_change_once(tmp_path: Path, fake: FakeArxiv,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Events are written before the cache files they describe. If a run stops in
+    # between, the next refresh sees the same change again: it must not be logged twice.
+    root = catalogue(tmp_path)
+    assert enrich(root).exit_code == 0
+    stale = cache_file(root, "2309.00071").read_bytes()
+    fake.new_version("2309.00071", "2024-05-02T10:00:00Z")
+    assert enrich(root, "--refresh").exit_code == 0
+    cache_file(root, "2309.00071").write_bytes(stale)  # as if the run had stopped before this write
+    monkeypatch.setenv("LONGCTX_TODAY", "2026-11-23")
+    log = (root / EVENTS_FILE).read_bytes()
+    result = enrich(root, "--refresh")
+    assert result.exit_code == 0 and "0 new event(s) logged" in result.stderr
+    assert (root / EVENTS_FILE).read_bytes() == log
+    events, _ = load_events(root)
+    assert [(e.date, e.record, e.kind, e.old, e.new) for e in events] == [
+        ("2026-11-22", "yarn", "new-version", "v2", "v3")]
+    meta, _ = read_meta(root, "2309.00071")
+    assert meta is not None and meta.version == 3

@@ -76,11 +76,15 @@ def enrich(root: Path, catalog: Catalog, source: Source, *, refresh: bool, today
     wanted = to_fetch(catalog, refresh)
     outcome = Outcome(asked=len(wanted))
     logged = list(existing_events)
+    seen = {event.key for event in logged}
     for batch in source.fetch(wanted):
         new_events: list[ArxivEvent] = []
         for arxiv_id, meta in sorted(batch.found.items()):
             record = wanted[arxiv_id]
-            new_events.extend(changes(record.arxiv_meta, meta, record.id, today))
+            for event in changes(record.arxiv_meta, meta, record.id, today):
+                if event.key not in seen:  # already logged by a run that stopped before its cache write
+                    seen.add(event.key)
+                    new_events.append(event)
         if new_events and append_events(root, logged, new_events):
             outcome.written.append("data/arxiv/events.yaml")
         logged.extend(new_events)
