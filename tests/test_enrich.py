@@ -14,7 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import GOOD_RECORD, write_catalog
 from fake_arxiv import FIXTURES, FakeArxiv, closed_port, env_for, running
@@ -514,3 +517,37 @@ def test_an_interrupted_refresh_logs_each_change_once(tmp_path: Path, fake: Fake
         ("2026-11-22", "yarn", "new-version", "v2", "v3")]
     meta, _ = read_meta(root, "2309.00071")
     assert meta is not None and meta.version == 3
+
+
+# --- fuzz: no cache or events content makes loading crash ---------------------------------------
+
+_CACHE_KEYS = ("id", "version", "title", "authors", "published", "updated", "abstract", "primary_category",
+               "categories", "comment", "journal_ref", "doi", "name", "affiliations", "date", "record", "arxiv",
+               "kind", "old", "new")
+_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12),
+              st.dates(), st.sampled_from(["2403.33333", "2403.33333v2", "hep-th/9901001", "new-version", "v2"])),
+    lambda children: st.one_of(st.lists(children, max_size=3),
+                               st.dictionaries(st.sampled_from(_CACHE_KEYS), children, max_size=4)),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cache=st.dictionaries(st.sampled_from(_CACHE_KEYS), _values, max_size=12), events=_values,
+       raw=st.text(max_size=40))
+def test_damaged_cache_and_events_files_never_crash_loading(tmp_path: Path, cache: dict, events: object,
+                                                            raw: str) -> None:
+    root = catalogue(tmp_path, {"needlework": bare("needlework", "2403.33333"),
+                                "strings": bare("strings", "hep-th/9901001")})
+    (root / "data" / "arxiv").mkdir(parents=True, exist_ok=True)
+    cache_file(root, "2403.33333").write_text(yaml.safe_dump(cache), encoding="utf-8")
+    cache_file(root, "hep-th/9901001").write_text(raw, encoding="utf-8")
+    (root / EVENTS_FILE).write_text(yaml.safe_dump(events), encoding="utf-8")
+    catalog, diags = load_catalog(root)
+    for d in diags:
+        if d.location.path.startswith("data/arxiv/"):
+            assert d.code in ("LC501", "LC502") and d.location.line >= 1
+    for record in catalog.records:  # whatever got through is well-formed
+        meta = record.arxiv_meta
+        assert meta is None or (isinstance(meta.title, str) and meta.authors and isinstance(meta.version, int))

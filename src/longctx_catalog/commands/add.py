@@ -49,6 +49,7 @@ def command(state: State, arxiv_ids: tuple[str, ...], tags: tuple[str, ...], rec
         raise click.BadParameter(f"not a valid arXiv id: {', '.join(bad)} (expected e.g. 2309.00071 or "
                                  "hep-th/9901001)", param_hint="ARXIV_ID")
     ids = list(dict.fromkeys(a for a in parsed.values() if a))
+    tags = tuple(dict.fromkeys(tags))
     if record_id is not None:
         if len(ids) > 1:
             raise click.BadParameter("--id names one record; give a single ARXIV_ID with it", param_hint="--id")

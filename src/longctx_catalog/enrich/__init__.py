@@ -6,6 +6,7 @@ the loaded catalogue by :func:`.cache.merge_arxiv_cache` so curated fields alway
 
 - :mod:`.cache`   read, check, write and merge the per-paper cache files (no network);
 - :mod:`.events`  the refresh log ``data/arxiv/events.yaml`` (new versions, venues);
+- :mod:`.source`  what a fetcher returns (batches of metadata and named failures);
 - :mod:`.arxiv`   the only module that imports ``arxiv``: batched, polite fetching;
 - :mod:`.run`     the ``enrich`` procedure: what to ask, what to write, what failed;
 - :mod:`.add`     turning fetched metadata into a new record (``longctx add``).

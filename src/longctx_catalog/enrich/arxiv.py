@@ -37,7 +37,7 @@ import os
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,6 +46,7 @@ import requests
 
 from ..model import ArxivMeta, Author, strip_arxiv_version
 from ..schema import parse_arxiv_id
+from .source import Batch, Failure
 
 DEFAULT_API = "https://export.arxiv.org/api/query"
 BATCH_SIZE = 100  # ids per request: arXiv serves up to this many entries per page without fuss
@@ -101,24 +102,6 @@ class Settings:
             retries=number("LONGCTX_ARXIV_RETRIES", cls.retries, minimum=0, integer=True),
             backoff=number("LONGCTX_ARXIV_BACKOFF", cls.backoff, minimum=0),
         )
-
-
-@dataclass(frozen=True)
-class Failure:
-    """An id we could not get metadata for, and why. ``kind``: unknown, rejected or fetch."""
-
-    arxiv_id: str
-    kind: str
-    reason: str
-
-
-@dataclass
-class Batch:
-    """The outcome for some of the ids asked: metadata found, and the ids that failed."""
-
-    asked: list[str]
-    found: dict[str, ArxivMeta] = field(default_factory=dict)
-    failures: list[Failure] = field(default_factory=list)
 
 
 def normalise_ids(ids: Iterable[str]) -> list[str]:

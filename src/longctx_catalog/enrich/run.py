@@ -13,36 +13,17 @@ so its rules read in one place:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from ..diagnostics import Diagnostic, Location
 from ..load import read_yaml_file
-from ..model import ArxivMeta, Catalog, Record
+from ..model import Catalog, Record
 from ..write import atomic_write_text
 from .cache import cache_file, dump_meta
 from .events import ArxivEvent, append_events, changes
-
-
-class FailureLike(Protocol):
-    arxiv_id: str
-    kind: str
-    reason: str
-
-
-class BatchLike(Protocol):
-    asked: list[str]
-    found: dict[str, ArxivMeta]
-    failures: list[FailureLike]
-
-
-class Source(Protocol):
-    """Where metadata comes from (:class:`.arxiv.ArxivSource`); one batch per request."""
-
-    def fetch(self, ids: Iterable[str]) -> Iterator[BatchLike]: ...
-
+from .source import Failure, Source
 
 FAILURE_CODES = {"unknown": "LC511", "rejected": "LC512", "fetch": "LC513"}
 
@@ -54,10 +35,6 @@ class Outcome:
     written: list[str] = field(default_factory=list)  # files whose content changed
     events: list[ArxivEvent] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-
-    @property
-    def network_failed(self) -> bool:
-        return any(d.code == "LC513" for d in self.diagnostics)
 
 
 def to_fetch(catalog: Catalog, refresh: bool) -> dict[str, Record]:
@@ -101,7 +78,7 @@ def enrich(root: Path, catalog: Catalog, source: Source, *, refresh: bool, today
     return outcome
 
 
-def _locate(root: Path, record: Record, failure: FailureLike) -> Diagnostic:
+def _locate(root: Path, record: Record, failure: Failure) -> Diagnostic:
     """A diagnostic at the record's ``arxiv`` value, so an editor can jump to it."""
     doc, _ = read_yaml_file(root / record.path, record.path)
     location = doc.loc(("arxiv",)) if doc is not None else Location(record.path)
