@@ -551,3 +551,17 @@ def test_damaged_cache_and_events_files_never_crash_loading(tmp_path: Path, cach
     for record in catalog.records:  # whatever got through is well-formed
         meta = record.arxiv_meta
         assert meta is None or (isinstance(meta.title, str) and meta.authors and isinstance(meta.version, int))
+
+
+def test_check_lists_what_is_not_cached_without_any_request(tmp_path: Path, fake: FakeArxiv) -> None:
+    root = catalogue(tmp_path)
+    result = enrich(root, "--check")
+    assert result.exit_code == 1
+    assert sorted(result.stdout.splitlines()) == [
+        "papers/needlework.yaml: arXiv 2403.33333 has no cached metadata; run `longctx enrich`",
+        "papers/strings.yaml: arXiv hep-th/9901001 has no cached metadata; run `longctx enrich`",
+        "papers/yarn.yaml: arXiv 2309.00071 has no cached metadata; run `longctx enrich`",
+    ]
+    assert fake.requests == []
+    assert enrich(root).exit_code == 0
+    assert enrich(root, "--check").exit_code == 0 and len(fake.requests) == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -35,7 +35,7 @@ def failure_exit_code(codes: set[str]) -> int:
     return EXIT_DATA if codes else EXIT_OK
 
 
-def progressbar(total: int, label: str):  # type: ignore[no-untyped-def]
+def progressbar(total: int, label: str) -> Any:
     """Ids done / total, on stderr so standard output stays clean for diagnostics."""
     return click.progressbar(length=total, label=label, show_pos=True, show_percent=False,
                              file=click.get_text_stream("stderr"))

@@ -3,15 +3,17 @@ from __future__ import annotations
 import click
 
 from ._arxiv import arxiv_api_option, failure_exit_code, make_source, progressbar
-from ._common import DataProblem, State, pass_state
+from ._common import EXIT_DATA, DataProblem, State, pass_state
 
 
 @click.command("enrich")
 @click.option("--refresh", is_flag=True, help="Ask arXiv again about every record and log new versions, journal "
               "references and DOIs to data/arxiv/events.yaml.")
+@click.option("--check", is_flag=True, help="Make no request: list records whose arXiv metadata is not cached "
+              "(or is damaged) and exit 1 if there are any. For CI: builds use only what is committed.")
 @arxiv_api_option
 @pass_state
-def command(state: State, refresh: bool, arxiv_api: str | None) -> None:
+def command(state: State, refresh: bool, check: bool, arxiv_api: str | None) -> None:
     """Fetch arXiv metadata for records that have an arXiv id.
 
     Metadata goes to data/arxiv/<id>.yaml (committed, so builds stay offline); the
@@ -28,6 +30,7 @@ def command(state: State, refresh: bool, arxiv_api: str | None) -> None:
     Examples:
       longctx enrich
       longctx enrich --refresh
+      longctx enrich --check
       LONGCTX_ARXIV_DELAY=5 longctx enrich --arxiv-api https://mirror.example.org/api/query
     """
     from ..diagnostics import format_text
@@ -36,9 +39,18 @@ def command(state: State, refresh: bool, arxiv_api: str | None) -> None:
     from ..schema import local_today
     from ..validate import load_catalog
 
+    if check and refresh:
+        raise click.UsageError("--check makes no request; it cannot be combined with --refresh")
     root = state.root
-    source = make_source(arxiv_api)  # settings errors before any work
+    source = None if check else make_source(arxiv_api)  # settings errors before any work
     catalog, diagnostics = load_catalog(root)
+    if check:
+        missing = to_fetch(catalog, refresh=False)
+        for arxiv_id, record in missing.items():
+            click.echo(f"{record.path}: arXiv {arxiv_id} has no cached metadata; run `longctx enrich`")
+        click.echo(f"{len(missing)} record(s) with an arXiv id lack cached metadata.", err=True)
+        raise SystemExit(EXIT_DATA if missing else 0)
+    assert source is not None
     events, event_diags = load_events(root)
     if refresh and event_diags:
         click.echo(format_text(event_diags), nl=False, err=True)
