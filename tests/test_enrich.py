@@ -533,7 +533,7 @@ _values = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cache=st.dictionaries(st.sampled_from(_CACHE_KEYS), _values, max_size=12), events=_values,
        raw=st.text(max_size=40))
 def test_damaged_cache_and_events_files_never_crash_loading(tmp_path: Path, cache: dict, events: object,
