@@ -53,6 +53,16 @@ CODES: dict[str, tuple[str, Severity, str]] = {
     "LC302": ("taxonomy-duplicate-id", Severity.ERROR, "Two taxonomy nodes share an id."),
     "LC303": ("taxonomy-cycle", Severity.ERROR, "A taxonomy node contains itself."),
     "LC401": ("data-file-invalid", Severity.ERROR, "A catalogue data file is malformed."),
+    # BibTeX import and export
+    "LC601": ("bib-syntax", Severity.ERROR, "A BibTeX entry is malformed; it is skipped."),
+    "LC602": ("bib-repeated-key", Severity.WARNING, "Two BibTeX entries share a citation key."),
+    "LC603": ("bib-no-entries", Severity.ERROR, "The .bib file has no usable entry."),
+    "LC604": ("bib-no-title", Severity.ERROR, "A BibTeX entry has neither a title nor an arXiv id."),
+    "LC605": ("bib-field-ignored", Severity.WARNING, "A BibTeX field could not be used as written."),
+    "LC606": ("bib-same-work", Severity.WARNING, "Two BibTeX entries describe the same work; merged."),
+    "LC607": ("bib-record-not-updated", Severity.WARNING, "A record matching an entry was left as is."),
+    "LC608": ("bib-tag-not-added", Severity.WARNING, "A record matching an entry lacks the import tag."),
+    "LC609": ("bib-entry-unusable", Severity.WARNING, "A record's bibtex field cannot be exported as is."),
 }
 
 @dataclass(frozen=True, order=True)
