@@ -63,6 +63,7 @@ CODES: dict[str, tuple[str, Severity, str]] = {
     "LC607": ("bib-record-not-updated", Severity.WARNING, "A record matching an entry was left as is."),
     "LC608": ("bib-tag-not-added", Severity.WARNING, "A record matching an entry lacks the import tag."),
     "LC609": ("bib-entry-unusable", Severity.WARNING, "A record's bibtex field cannot be exported as is."),
+    "LC610": ("bib-invalid-record", Severity.ERROR, "An entry would make an invalid record; it is skipped."),
 }
 
 @dataclass(frozen=True, order=True)

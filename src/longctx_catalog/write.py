@@ -72,3 +72,52 @@ def dump_record(fields: dict[str, Any]) -> str:
     if unknown:
         raise ValueError(f"not record fields: {', '.join(sorted(unknown))}")
     return dump_yaml(ordered)
+
+
+def atomic_write_many(files: dict[Path, str]) -> list[Path]:
+    """Write several files so that either all of them change or none does.
+
+    Every new content is first written to a temporary file beside its target; only
+    when all are on disk are they moved into place. If a move fails midway, the
+    files already replaced get their old content back and new files are removed,
+    so no partial set remains. Returns the paths whose content changed.
+    """
+    pending: list[tuple[Path, str, bytes | None]] = []  # target, temp file, previous content
+    try:
+        for path, text in sorted(files.items()):
+            data = text.encode("utf-8")
+            try:
+                old: bytes | None = path.read_bytes()
+            except FileNotFoundError:
+                old = None
+            if old == data:
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            pending.append((path, tmp, old))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(tmp, 0o644)
+    except BaseException:
+        for _, tmp, _ in pending:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    done: list[tuple[Path, bytes | None]] = []
+    try:
+        for path, tmp, old in pending:
+            os.replace(tmp, path)
+            done.append((path, old))
+    except BaseException:
+        for path, old in reversed(done):
+            if old is None:
+                path.unlink(missing_ok=True)
+                continue
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(old)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        for _, tmp, _ in pending:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    return [path for path, _ in done]

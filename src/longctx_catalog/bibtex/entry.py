@@ -17,11 +17,44 @@ from ..model import Author, Record
 from .latex import protect_case, to_latex
 
 # Words skipped when picking the title word of a citation key (as Google Scholar does).
-_STOPWORDS = frozenset({
-    "a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "from", "by", "at", "as", "is", "are",
-    "be", "via", "towards", "toward", "how", "what", "why", "when", "do", "does", "can", "we", "our",
-    "your", "its", "into", "over", "under",
-})
+_STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "on",
+        "of",
+        "in",
+        "for",
+        "to",
+        "and",
+        "with",
+        "from",
+        "by",
+        "at",
+        "as",
+        "is",
+        "are",
+        "be",
+        "via",
+        "towards",
+        "toward",
+        "how",
+        "what",
+        "why",
+        "when",
+        "do",
+        "does",
+        "can",
+        "we",
+        "our",
+        "your",
+        "its",
+        "into",
+        "over",
+        "under",
+    }
+)
 MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 _CONFERENCE = re.compile(

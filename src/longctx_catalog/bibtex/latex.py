@@ -23,60 +23,68 @@ import unicodedata
 # Decoding
 
 # accent command -> combining character
+# fmt: off
 _ACCENTS = {
-    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
-    ".": "\u0307", "c": "\u0327", "v": "\u030c", "u": "\u0306", "H": "\u030b", "k": "\u0328",
-    "r": "\u030a", "d": "\u0323", "b": "\u0331", "t": "\u0361",
+    "'": "\u0301", "`": "\u0300", "^": "\u0302", "\"": "\u0308", "~": "\u0303", "=": "\u0304",
+    ".": "\u0307", "c": "\u0327", "v": "\u030c", "u": "\u0306", "H": "\u030b", "k": "\u0328", "r": "\u030a",
+    "d": "\u0323", "b": "\u0331", "t": "\u0361",
 }
+# fmt: on
 
 # macro -> text (letters, symbols; math symbols are read the same way in and out of math)
+# fmt: off
 _SYMBOLS = {
-    "i": "ı", "j": "ȷ", "o": "ø", "O": "Ø", "l": "ł", "L": "Ł", "ss": "ß", "ae": "æ", "AE": "Æ",
-    "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å", "dh": "ð", "DH": "Ð", "th": "þ", "TH": "Þ",
-    "ng": "ŋ", "NG": "Ŋ", "dj": "đ", "DJ": "Đ",
-    "textendash": "–", "textemdash": "—", "textquoteleft": "‘", "textquoteright": "’",
+    "i": "ı", "j": "ȷ", "o": "ø", "O": "Ø", "l": "ł", "L": "Ł", "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ",
+    "OE": "Œ", "aa": "å", "AA": "Å", "dh": "ð", "DH": "Ð", "th": "þ", "TH": "Þ", "ng": "ŋ", "NG": "Ŋ",
+    "dj": "đ", "DJ": "Đ", "textendash": "–", "textemdash": "—", "textquoteleft": "‘", "textquoteright": "’",
     "textquotedblleft": "“", "textquotedblright": "”", "textbackslash": "\\", "backslash": "\\",
-    "textasciitilde": "~", "textasciicircum": "^", "textunderscore": "_", "textbar": "|",
-    "textless": "<", "textgreater": ">", "textbullet": "•", "textperiodcentered": "·",
-    "ldots": "…", "dots": "…", "textellipsis": "…", "cdots": "⋯", "S": "§", "P": "¶",
-    "copyright": "©", "textcopyright": "©", "textregistered": "®", "texttrademark": "™",
+    "textbraceleft": "{", "textbraceright": "}", "textasciitilde": "~", "textasciicircum": "^",
+    "textunderscore": "_", "textbar": "|", "textless": "<", "textgreater": ">", "textbullet": "•",
+    "textperiodcentered": "·", "ldots": "…", "dots": "…", "textellipsis": "…", "cdots": "⋯", "S": "§",
+    "P": "¶", "copyright": "©", "textcopyright": "©", "textregistered": "®", "texttrademark": "™",
     "pounds": "£", "euro": "€", "texteuro": "€", "dag": "†", "ddag": "‡", "textdagger": "†",
-    "LaTeX": "LaTeX", "TeX": "TeX", "BibTeX": "BibTeX", "slash": "/", "textdegree": "°",
-    "quad": " ", "qquad": " ", "enspace": " ", "thinspace": " ", "nobreakspace": " ",
-    "infty": "∞", "times": "×", "cdot": "·", "pm": "±", "mp": "∓", "leq": "≤", "le": "≤",
-    "geq": "≥", "ge": "≥", "neq": "≠", "ne": "≠", "approx": "≈", "sim": "∼", "simeq": "≃",
-    "equiv": "≡", "propto": "∝", "to": "→", "rightarrow": "→", "leftarrow": "←",
-    "Rightarrow": "⇒", "leftrightarrow": "↔", "mapsto": "↦", "in": "∈", "notin": "∉",
-    "subset": "⊂", "subseteq": "⊆", "cup": "∪", "cap": "∩", "forall": "∀", "exists": "∃",
-    "partial": "∂", "nabla": "∇", "sum": "∑", "prod": "∏", "int": "∫", "sqrt": "√",
-    "log": "log", "exp": "exp", "max": "max", "min": "min", "ell": "ℓ", "circ": "∘",
-    "star": "⋆", "ast": "∗", "mid": "|", "vert": "|", "langle": "⟨", "rangle": "⟩",
-    "lceil": "⌈", "rceil": "⌉", "lfloor": "⌊", "rfloor": "⌋", "emptyset": "∅",
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
-    "zeta": "ζ", "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ",
-    "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "pi": "π", "rho": "ρ", "sigma": "σ",
-    "tau": "τ", "upsilon": "υ", "phi": "φ", "varphi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω",
-    "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π", "Sigma": "Σ",
-    "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
+    "LaTeX": "LaTeX", "TeX": "TeX", "BibTeX": "BibTeX", "slash": "/", "textdegree": "°", "quad": " ",
+    "qquad": " ", "enspace": " ", "thinspace": " ", "nobreakspace": " ", "infty": "∞", "times": "×",
+    "cdot": "·", "pm": "±", "mp": "∓", "leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "neq": "≠", "ne": "≠",
+    "approx": "≈", "sim": "∼", "simeq": "≃", "equiv": "≡", "propto": "∝", "to": "→", "rightarrow": "→",
+    "leftarrow": "←", "Rightarrow": "⇒", "leftrightarrow": "↔", "mapsto": "↦", "in": "∈", "notin": "∉",
+    "subset": "⊂", "subseteq": "⊆", "cup": "∪", "cap": "∩", "forall": "∀", "exists": "∃", "partial": "∂",
+    "nabla": "∇", "sum": "∑", "prod": "∏", "int": "∫", "sqrt": "√", "log": "log", "exp": "exp",
+    "max": "max", "min": "min", "ell": "ℓ", "circ": "∘", "star": "⋆", "ast": "∗", "mid": "|", "vert": "|",
+    "langle": "⟨", "rangle": "⟩", "lceil": "⌈", "rceil": "⌉", "lfloor": "⌊", "rfloor": "⌋", "emptyset": "∅",
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "zeta": "ζ",
+    "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ",
+    "nu": "ν", "xi": "ξ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "upsilon": "υ", "phi": "φ",
+    "varphi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ",
+    "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π", "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
 }
+# fmt: on
 
 # macros whose one argument is shown as is (font and case wrappers, \url)
+# fmt: off
 _WRAPPERS = frozenset({
-    "textbf", "textit", "textsl", "textsc", "texttt", "textrm", "textsf", "textmd", "textup",
-    "textnormal", "emph", "mbox", "hbox", "text", "mathrm", "mathbf", "mathit", "mathsf", "mathtt",
-    "mathcal", "mathbb", "mathfrak", "boldsymbol", "bm", "operatorname", "url", "path", "nolinkurl",
-    "NoCaseChange", "textsuperscript", "textsubscript", "ensuremath", "protect", "relax", "noopsort",
+    "textbf", "textit", "textsl", "textsc", "texttt", "textrm", "textsf", "textmd", "textup", "textnormal",
+    "emph", "mbox", "hbox", "text", "mathrm", "mathbf", "mathit", "mathsf", "mathtt", "mathcal", "mathbb",
+    "mathfrak", "boldsymbol", "bm", "operatorname", "url", "path", "nolinkurl", "NoCaseChange",
+    "textsuperscript", "textsubscript", "ensuremath", "protect", "relax", "noopsort",
 })
+# fmt: on
 # macros that take no argument and print nothing (old-style font switches, spacing)
+# fmt: off
 _SILENT = frozenset({
     "bf", "it", "em", "sc", "rm", "tt", "sf", "sl", "normalfont", "bfseries", "itshape", "scshape",
     "ttfamily", "sffamily", "rmfamily", "upshape", "mdseries", "small", "large", "Large", "tiny",
-    "footnotesize", "normalsize", "scriptsize", "huge", "Huge", "displaystyle", "textstyle",
-    "left", "right", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "allowbreak", "hspace",
-    "xspace", "nobreak", "linebreak", "newblock", "unskip", "ignorespaces",
+    "footnotesize", "normalsize", "scriptsize", "huge", "Huge", "displaystyle", "textstyle", "left",
+    "right", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "allowbreak", "hspace", "xspace", "nobreak",
+    "linebreak", "newblock", "unskip", "ignorespaces",
 })
-_CASE = {"MakeUppercase": str.upper, "uppercase": str.upper, "MakeLowercase": str.lower,
-         "lowercase": str.lower}
+# fmt: on
+_CASE = {
+    "MakeUppercase": str.upper,
+    "uppercase": str.upper,
+    "MakeLowercase": str.lower,
+    "lowercase": str.lower,
+}
 
 _SIMPLE = re.compile(r"[\\{}$~`']|--")
 _TOKEN = re.compile(r"\\(?:[A-Za-z]+\s*|.?)|---?|``|''|[{}$~`\s]|[^\\{}$~`'\s-]+|.", re.S)
@@ -137,7 +145,7 @@ class _Decoder:
         if tok.startswith("\\"):
             return self.macro(tok)
         if len(tok) > 1 and not tok.startswith("-"):  # an accent applies to one letter only
-            self.tokens[self.pos - 1: self.pos] = [tok[0], tok[1:]]
+            self.tokens[self.pos - 1 : self.pos] = [tok[0], tok[1:]]
             return tok[0]
         return tok
 
@@ -215,12 +223,45 @@ def _accent(base: str, accent: str) -> str:
 
 
 _COMBINING_TO_ACCENT = {v: k for k, v in _ACCENTS.items()}
-_LETTER_MACROS = {v: k for k, v in _SYMBOLS.items() if k in (
-    "o", "O", "l", "L", "ss", "ae", "AE", "oe", "OE", "aa", "AA", "i", "j", "dh", "DH", "th", "TH", "ng",
-    "NG")}
+_LETTER_MACROS = {
+    v: k
+    for k, v in _SYMBOLS.items()
+    if k
+    in (
+        "o",
+        "O",
+        "l",
+        "L",
+        "ss",
+        "ae",
+        "AE",
+        "oe",
+        "OE",
+        "aa",
+        "AA",
+        "i",
+        "j",
+        "dh",
+        "DH",
+        "th",
+        "TH",
+        "ng",
+        "NG",
+    )
+}
+# BibTeX counts braces even after a backslash, so a lone "{" written as \{ would unbalance
+# the entry; \textbraceleft{} is balanced whatever the text holds.
 _ESCAPES = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-    "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
 }
 _NEEDS_ENCODING = re.compile(r"[\\{}&%$#_~^]|[^\x00-\x7f]")
 

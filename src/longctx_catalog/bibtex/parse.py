@@ -21,8 +21,17 @@ from ..diagnostics import Diagnostic, Location
 
 # BibTeX's predefined macros; a .bib may redefine them.
 MONTH_MACROS = {
-    "jan": "January", "feb": "February", "mar": "March", "apr": "April", "may": "May", "jun": "June",
-    "jul": "July", "aug": "August", "sep": "September", "oct": "October", "nov": "November",
+    "jan": "January",
+    "feb": "February",
+    "mar": "March",
+    "apr": "April",
+    "may": "May",
+    "jun": "June",
+    "jul": "July",
+    "aug": "August",
+    "sep": "September",
+    "oct": "October",
+    "nov": "November",
     "dec": "December",
 }
 
@@ -105,8 +114,9 @@ def _closing_quote(raw: str, start: int) -> int:
     raise BadValue(start, 'this `"` is never closed')
 
 
-def evaluate(raw: str, strings: dict[str, str], field_name: str,
-             warn: list[tuple[int, str]]) -> tuple[str, bool]:
+def evaluate(
+    raw: str, strings: dict[str, str], field_name: str, warn: list[tuple[int, str]]
+) -> tuple[str, bool]:
     """Evaluate one field value as BibTeX does; return ``(text, used_macros)``.
 
     Raises :class:`BadValue` with an offset into ``raw`` when the value is malformed.
@@ -119,16 +129,20 @@ def evaluate(raw: str, strings: dict[str, str], field_name: str,
         while i < n and raw[i].isspace():
             i += 1
         if i >= n:
-            raise BadValue(i, f"field '{field_name}' has no value" if not parts else
-                              f"`#` at the end of field '{field_name}' joins nothing")
+            raise BadValue(
+                i,
+                f"field '{field_name}' has no value"
+                if not parts
+                else f"`#` at the end of field '{field_name}' joins nothing",
+            )
         ch = raw[i]
         if ch == "{":
             end = _matching_brace(raw, i)
-            parts.append(raw[i + 1:end])
+            parts.append(raw[i + 1 : end])
             i = end + 1
         elif ch == '"':
             end = _closing_quote(raw, i)
-            parts.append(raw[i + 1:end])
+            parts.append(raw[i + 1 : end])
             i = end + 1
         else:
             m = _IDENT.match(raw, i)
@@ -143,8 +157,13 @@ def evaluate(raw: str, strings: dict[str, str], field_name: str,
             elif word.casefold() in MONTH_MACROS:
                 parts.append(MONTH_MACROS[word.casefold()])
             else:
-                warn.append((i, f"'{word}' in field '{field_name}' is not a defined @string macro; "
-                                "its name is used as the text (put text in braces: {...})"))
+                warn.append(
+                    (
+                        i,
+                        f"'{word}' in field '{field_name}' is not a defined @string macro; "
+                        "its name is used as the text (put text in braces: {...})",
+                    )
+                )
                 parts.append(word)
             i = m.end()
         while i < n and raw[i].isspace():
@@ -157,8 +176,11 @@ def evaluate(raw: str, strings: dict[str, str], field_name: str,
         rest = raw[i:].split("\n", 1)[0].strip()
         shown = rest if len(rest) <= 30 else rest[:27] + "..."
         hint = " — is a comma missing before it?" if re.match(r"[A-Za-z][\w-]*\s*=", rest) else ""
-        raise BadValue(i, f"after the value of field '{field_name}' expected `,` or the end of the entry, "
-                          f"found `{shown}`{hint}")
+        raise BadValue(
+            i,
+            f"after the value of field '{field_name}' expected `,` or the end of the entry, "
+            f"found `{shown}`{hint}",
+        )
 
 
 def _field_offsets(raw: str, fields: list) -> list[int]:  # type: ignore[type-arg]
@@ -219,8 +241,13 @@ def parse_bib(text: str, path: str) -> tuple[list[BibEntry], list[Diagnostic]]:
             try:
                 value, _ = evaluate(raw_value, strings, f"@string {block.key}", warn)
             except BadValue as err:
-                diags.append(Diagnostic.make(lines.loc(offset + value_at + err.offset), "LC601",
-                                             f"@string {block.key}: {err.message}; the macro is not defined"))
+                diags.append(
+                    Diagnostic.make(
+                        lines.loc(offset + value_at + err.offset),
+                        "LC601",
+                        f"@string {block.key}: {err.message}; the macro is not defined",
+                    )
+                )
                 continue
             for off, message in warn:
                 diags.append(Diagnostic.make(lines.loc(offset + value_at + off), "LC605", message))
@@ -242,18 +269,29 @@ def parse_bib(text: str, path: str) -> tuple[list[BibEntry], list[Diagnostic]]:
     return entries, diags
 
 
-def _entry(block, lines: _Lines, offset: int, strings: dict[str, str],  # type: ignore[no-untyped-def]
-           diags: list[Diagnostic]) -> BibEntry | None:
+def _entry(
+    block,
+    lines: _Lines,
+    offset: int,
+    strings: dict[str, str],  # type: ignore[no-untyped-def]
+    diags: list[Diagnostic],
+) -> BibEntry | None:
     location = lines.loc(offset)
     entry_type = block.entry_type.strip().lower()
     key = block.key.strip()
     if not re.fullmatch(r"[A-Za-z]+", entry_type):
-        diags.append(Diagnostic.make(location, "LC601",
-                                     f"`@{entry_type}` is not an entry type; entry skipped"))
+        diags.append(
+            Diagnostic.make(location, "LC601", f"`@{entry_type}` is not an entry type; entry skipped")
+        )
         return None
     if any(c.isspace() for c in key):
-        diags.append(Diagnostic.make(location, "LC601", f"entry key {key!r} contains spaces — is the comma "
-                                     "after the key missing? Entry skipped"))
+        diags.append(
+            Diagnostic.make(
+                location,
+                "LC601",
+                f"entry key {key!r} contains spaces — is the comma after the key missing? Entry skipped",
+            )
+        )
         return None
     raw = block.raw or ""
     offsets = _field_offsets(raw, block.fields)
@@ -263,15 +301,25 @@ def _entry(block, lines: _Lines, offset: int, strings: dict[str, str],  # type: 
         name = f.key.strip()
         if not _FIELD_NAME.match(name):
             shown = name if len(name) <= 40 else name[:37] + "..."
-            diags.append(Diagnostic.make(lines.loc(offset + max(raw.find(f.key), 0)), "LC601",
-                                         f"{shown!r} is not a field name (entry '{key}'); entry skipped"))
+            diags.append(
+                Diagnostic.make(
+                    lines.loc(offset + max(raw.find(f.key), 0)),
+                    "LC601",
+                    f"{shown!r} is not a field name (entry '{key}'); entry skipped",
+                )
+            )
             return None
         warn: list[tuple[int, str]] = []
         try:
             value, used = evaluate(f.value, strings, name.lower(), warn)
         except BadValue as err:
-            diags.append(Diagnostic.make(lines.loc(offset + value_offset + err.offset), "LC601",
-                                         f"{err.message} (entry '{key}'); entry skipped"))
+            diags.append(
+                Diagnostic.make(
+                    lines.loc(offset + value_offset + err.offset),
+                    "LC601",
+                    f"{err.message} (entry '{key}'); entry skipped",
+                )
+            )
             return None
         for off, message in warn:
             problems.append(Diagnostic.make(lines.loc(offset + value_offset + off), "LC605", message))
@@ -295,8 +343,10 @@ def _failed_block(block, lines: _Lines, offset: int) -> Diagnostic:  # type: ign
             stack.pop()
     if len(stack) >= 2:
         where = offset + stack[1]
-        message = (f"{what}: this `{{` is never closed, so the entry runs into the next one; "
-                   f"entry skipped ({reason.strip()})")
+        message = (
+            f"{what}: this `{{` is never closed, so the entry runs into the next one; "
+            f"entry skipped ({reason.strip()})"
+        )
     else:
         end = getattr(block.error, "end_index", None)
         where = offset if end is None else max(offset, end - 1)

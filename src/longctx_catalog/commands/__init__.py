@@ -9,4 +9,6 @@ COMMAND_MODULES = (
     "validate",
     "tags",
     "schema",
+    "import_bib",
+    "export_bib",
 )
