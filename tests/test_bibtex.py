@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import bibtexparser
 import pytest
+from click.testing import CliRunner, Result
+from conftest import FIXTURES, GOOD_RECORD, REPO, write_catalog
 
 from longctx_catalog.bibtex import citation_key, entry_for
+from longctx_catalog.bibtex.export import export, export_report
+from longctx_catalog.bibtex.importer import insert_fields
 from longctx_catalog.bibtex.latex import to_latex, to_text
 from longctx_catalog.bibtex.parse import parse_bib
+from longctx_catalog.cli import cli
+from longctx_catalog.load import parse_yaml
 from longctx_catalog.model import Author, CodeLink, Record
+from longctx_catalog.validate import load_catalog
 
 
 def parse_clean(text: str) -> list:
@@ -102,3 +117,204 @@ def test_latex_round_trip_of_hostile_text() -> None:
     for text in ["Müller Jörg", "François Ñandú ǘ ı Łukasz ß Ångström", "50% & x_y #1 $5 ~ ^ {a} \\ b",
                  "王小明 ∞-former", "Plain"]:
         assert to_text(to_latex(text)) == text
+
+
+# ---------------------------------------------------------------------------------
+# import-bib / export-bib: helpers
+
+SEED = FIXTURES / "bibtex" / "long-llms-learning.bib"
+HOSTILE = FIXTURES / "bibtex" / "hostile.bib"
+CHECK_BST = FIXTURES / "bibtex" / "check.bst"
+REAL_TAXONOMY = (REPO / "taxonomy.yaml").read_text(encoding="utf-8")
+DIAG_RE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning): (?P<msg>.*) "
+                     r"\[(?P<code>LC\d{3}) [a-z-]+\]$")
+
+
+def catalogue(tmp_path: Path, records: dict[str, str] | None = None, name: str = "cat") -> Path:
+    """A catalogue with the repository's real taxonomy, so every tag of the seed lists exists."""
+    return write_catalog(tmp_path / name, records or {}, taxonomy=REAL_TAXONOMY)
+
+
+def run(root: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--root", str(root), *args], catch_exceptions=False)
+
+
+def diagnostics(output: str) -> list[dict[str, str]]:
+    return [m.groupdict() for line in output.splitlines() if (m := DIAG_RE.match(line))]
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Every file under ``root`` (hidden ones too) -> sha256 of its bytes."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def records_of(root: Path) -> dict[str, Record]:
+    catalog, diags = load_catalog(root)
+    errors = [str(d) for d in diags if d.is_error]
+    assert errors == [], errors
+    return catalog.by_id
+
+
+def line_of(path: Path, needle: str) -> int:
+    """1-based number of the first line containing ``needle``."""
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return i
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def seed_facts() -> dict[str, object]:
+    """Facts about the seed .bib read with plain regular expressions, independently of our parser."""
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    starts = [(i, m.group(1)) for i, line in enumerate(lines, 1) if (m := re.match(r"@\w+\{([^,\s]+),", line))]
+    first: dict[str, int] = {}
+    repeats = []
+    for line, key in starts:
+        if key in first:
+            repeats.append(line)
+        else:
+            first[key] = line
+    # a field line closed by `}` without a comma, followed by another field line
+    missing_comma = [
+        (i + 2, len(lines[i + 1]) - len(lines[i + 1].lstrip()) + 1)
+        for i in range(len(lines) - 1)
+        if re.match(r"\s+\w+\s*=\s*\{[^{}]*\}\s*$", lines[i]) and re.match(r"\s+\w+\s*=", lines[i + 1])
+    ]
+    broken_keys = {next(key for line, key in reversed(starts) if line < bad_line)
+                   for bad_line, _ in missing_comma}
+    return {"entries": len(starts), "keys": set(first), "repeats": repeats, "missing_comma": missing_comma,
+            "broken_keys": broken_keys}
+
+
+def entry_text(path: Path, key: str) -> str:
+    """The entry with ``key`` as written (up to its closing line), trailing spaces dropped."""
+    text = path.read_text(encoding="utf-8")
+    m = re.search(r"^@\w+\{" + re.escape(key) + r",.*?^\}", text, re.S | re.M)
+    assert m, key
+    return "\n".join(line.rstrip() for line in m.group(0).splitlines())
+
+
+YARN_WITHOUT_BIBTEX = GOOD_RECORD  # has arXiv 2309.00071 and no bibtex: the seed's entry must be added
+
+LOST_BY_TITLE = """\
+# Curated by hand; the import may add fields but must not touch these lines.
+id: lost-in-the-middle
+title: 'Lost in the middle - how language models use long contexts'
+# the tags were chosen carefully
+tags: [methodology]
+tldr: Models use information at the start and end of a long context far better than in the middle.
+status: read
+added: 2026-11-01
+"""
+
+FLOW_STYLE = """\
+{id: flashattention, title: 'Flashattention: Fast and memory-efficient exact attention with io-awareness',
+ tags: [io-aware-attention], added: 2026-11-01}
+"""
+
+
+# ---------------------------------------------------------------------------------
+# import-bib on the real seed bibliography
+
+
+def test_seed_import_counts_merges_and_reported_problems(tmp_path: Path) -> None:
+    facts = seed_facts()
+    assert facts["entries"] == 143 and len(facts["repeats"]) == 6  # five keys, langchain2022 three times
+    root = catalogue(tmp_path, {"yarn": YARN_WITHOUT_BIBTEX, "lost-in-the-middle": LOST_BY_TITLE,
+                                "flashattention": FLOW_STYLE})
+    yarn_before = (root / "papers/yarn.yaml").read_text(encoding="utf-8")
+    flow_before = (root / "papers/flashattention.yaml").read_bytes()
+
+    result = run(root, "import-bib", str(SEED), "--tag", "methodology")
+    assert result.exit_code == 1, result.output  # two entries had to be skipped
+    diags = diagnostics(result.stdout)
+
+    # every repeated key, at the line of the repeat
+    repeated = sorted(int(d["line"]) for d in diags if d["code"] == "LC602")
+    assert repeated == facts["repeats"]
+    assert all("same work, merged" in d["msg"] for d in diags if d["code"] == "LC602")
+    # every entry with a missing comma, at the field that follows the missing comma
+    broken = sorted((int(d["line"]), int(d["col"])) for d in diags if d["code"] == "LC601")
+    assert broken == facts["missing_comma"] and len(broken) == 2
+    assert all("comma missing" in d["msg"] and d["path"] == str(SEED) for d in diags if d["code"] == "LC601")
+    # the hand-written flow-style record is reported, not rewritten
+    [flow] = [d for d in diags if d["code"] == "LC607"]
+    assert "papers/flashattention.yaml" in flow["msg"]
+    assert (root / "papers/flashattention.yaml").read_bytes() == flow_before
+
+    # one record per distinct work: every key that is not broken, once
+    records = records_of(root)  # the result validates without errors
+    distinct_works = len(facts["keys"]) - len(facts["broken_keys"])
+    assert len(records) == distinct_works
+    assert "1 updated" not in result.stderr and "2 updated" in result.stderr
+    arxiv_ids = {r.arxiv for r in records.values() if r.arxiv}
+    assert "2405.02803" not in arxiv_ids and "2404.02882" not in arxiv_ids  # the two broken entries
+    for record in records.values():
+        assert record.tags and record.title
+
+    # merges only add: yarn keeps every line and gains the seed's entry as its bibtex
+    yarn_after = (root / "papers/yarn.yaml").read_text(encoding="utf-8")
+    assert [line for line in yarn_after.splitlines() if line in yarn_before.splitlines()] == yarn_before.splitlines()
+    assert records["yarn"].bibtex == entry_text(SEED, "peng2023yarn")
+    assert records["yarn"].tags == ("rope-scaling",)  # tags are never changed ...
+    assert any(d["code"] == "LC608" and "papers/yarn.yaml" in d["msg"] for d in diags)  # ... but reported
+
+    # matched by title only: fields inserted at their canonical places, comments kept
+    lost = (root / "papers/lost-in-the-middle.yaml").read_text(encoding="utf-8")
+    for line in LOST_BY_TITLE.splitlines():
+        assert line in lost.splitlines()
+    keys = [line.split(":")[0] for line in lost.splitlines() if re.match(r"[a-z_]+:", line)]
+    assert keys == ["id", "title", "arxiv", "authors", "date", "tags", "links", "tldr", "status", "added",
+                    "bibtex"]
+    lost_lines = lost.splitlines()
+    assert lost_lines[lost_lines.index("tags: [methodology]") - 1] == "# the tags were chosen carefully"
+    assert records["lost-in-the-middle"].arxiv == "2307.03172"
+    assert records["lost-in-the-middle"].title == "Lost in the middle - how language models use long contexts"
+    assert records["lost-in-the-middle"].authors[0].name == "Nelson F. Liu"
+
+    # new records: verbatim entry kept, Last, First -> First Last, arXiv month as the date
+    [sharp] = [r for r in records.values() if r.arxiv == "1805.04623"]
+    assert sharp.bibtex == entry_text(SEED, "khandelwal2018sharp")
+    assert [a.name for a in sharp.authors] == ["Urvashi Khandelwal", "He He", "Peng Qi", "Dan Jurafsky"]
+    assert sharp.date == "2018-05" and sharp.status == "unread" and sharp.added == "2026-11-22"
+    assert sharp.tags == ("methodology",)
+    [infty] = [r for r in records.values() if r.arxiv == "2109.00301"]
+    assert infty.title == "∞-former: Infinite Memory Transformer"
+    assert [a.name for a in infty.authors][-1] == "André FT Martins"
+    [cogltx] = [r for r in records.values() if (r.title or "").startswith("Cogltx")]
+    assert cogltx.venue == "NeurIPS 2020" and cogltx.date == "2020"
+    [langchain] = [r for r in records.values() if r.title == "LangChain"]
+    assert langchain.code == (CodeLink("https://github.com/langchain-ai/langchain", True),)
+    assert langchain.date == "2022-10" and langchain.venue is None
+    survey = records.get("efficient-transformers")
+    assert survey is not None and survey.kind == "survey" and survey.arxiv == "2009.06732"
+
+
+def test_seed_import_is_deterministic_and_idempotent(tmp_path: Path) -> None:
+    first = catalogue(tmp_path, {"yarn": YARN_WITHOUT_BIBTEX}, name="one")
+    second = catalogue(tmp_path, {"yarn": YARN_WITHOUT_BIBTEX}, name="two")
+    run(first, "import-bib", str(SEED), "--tag", "methodology")
+    run(second, "import-bib", str(SEED), "--tag", "methodology")
+    assert snapshot(first) == snapshot(second)
+    ids = sorted(p.stem for p in (first / "papers").glob("*.yaml"))
+    assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]*", i) and len(i) <= 80 for i in ids)
+    # names shared by a series ("Transformer Upgrade Roadmap: 7. ...") are not used as ids
+    assert "transformer-upgrade-roadmap" not in ids
+    assert {"yarn", "longlora", "longformer", "reformer", "lost-in-the-middle", "flashattention-2"} <= set(ids)
+
+    before = snapshot(first)
+    again = run(first, "import-bib", str(SEED), "--tag", "methodology")
+    assert snapshot(first) == before
+    assert "0 new record(s), 0 updated" in again.stderr
+
+
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    root = catalogue(tmp_path, {"yarn": YARN_WITHOUT_BIBTEX, "lost-in-the-middle": LOST_BY_TITLE})
+    before = snapshot(root)
+    result = run(root, "import-bib", str(SEED), "--tag", "methodology", "--dry-run")
+    assert snapshot(root) == before
+    assert "would create papers/longlora.yaml" in result.stdout
+    assert "would update papers/yarn.yaml" in result.stdout
+    assert "Dry run: nothing written." in result.stderr
+    assert result.exit_code == 1  # the same verdict as a real run

@@ -14,6 +14,7 @@ Nothing here knows about records: :mod:`.convert` turns entries into record fiel
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -46,7 +47,7 @@ class BibField:
     name: str  # lower-case
     value: str  # macros expanded, pieces concatenated, outer delimiters removed; still LaTeX
     location: Location
-    used_macros: bool = False  # refers to an @string macro of the file (months do not count)
+    used_macros: bool = False  # refers to a macro of the file, or an undefined one (months do not count)
 
 
 @dataclass
@@ -165,6 +166,7 @@ def evaluate(
                     )
                 )
                 parts.append(word)
+                used = True  # not literal text either: the stored entry spells it out
             i = m.end()
         while i < n and raw[i].isspace():
             i += 1
@@ -178,7 +180,7 @@ def evaluate(
         hint = " — is a comma missing before it?" if re.match(r"[A-Za-z][\w-]*\s*=", rest) else ""
         raise BadValue(
             i,
-            f"after the value of field '{field_name}' expected `,` or the end of the entry, "
+            f"expected `,` or the end of the entry after the value of field '{field_name}', "
             f"found `{shown}`{hint}",
         )
 
@@ -209,7 +211,14 @@ def parse_bib(text: str, path: str) -> tuple[list[BibEntry], list[Diagnostic]]:
     from bibtexparser import model as bm
 
     lines = _Lines(path, text)
-    library = bibtexparser.parse_string(text, parse_stack=[])
+    # The splitter logs each failed block; we report them ourselves, with columns.
+    splitter_log = logging.getLogger("bibtexparser")
+    level = splitter_log.level
+    splitter_log.setLevel(logging.CRITICAL)
+    try:
+        library = bibtexparser.parse_string(text, parse_stack=[])
+    finally:
+        splitter_log.setLevel(level)
     diags: list[Diagnostic] = []
     entries: list[BibEntry] = []
     strings: dict[str, str] = {}
@@ -334,24 +343,52 @@ def _failed_block(block, lines: _Lines, offset: int) -> Diagnostic:  # type: ign
     m = re.match(r"@\s*(\w*)\s*[{(]\s*([^,\s]*)", raw)
     what = f"entry '{m.group(2)}'" if m and m.group(2) else f"`{head[:40]}`"
     reason = getattr(block.error, "abort_reason", None) or str(block.error)
-    # Point at the brace that never closed, when that is the trouble.
-    stack: list[int] = []
-    for b in _BRACE.finditer(raw):
-        if b.group() == "{":
-            stack.append(b.start())
-        elif stack:
-            stack.pop()
-    if len(stack) >= 2:
-        where = offset + stack[1]
-        message = (
-            f"{what}: this `{{` is never closed, so the entry runs into the next one; "
-            f"entry skipped ({reason.strip()})"
-        )
+    culprit = _unclosed_value(raw) if "closing" in reason or "end of file" in reason else None
+    if culprit is not None:
+        where = offset + culprit[0]
+        message = f"{what}: {culprit[1]}; entry skipped"
+    elif m and m.group(2) and reason.startswith("Expected comma after entry key"):
+        where = offset + m.end(2)
+        message = f"{what}: a comma must follow the entry key; entry skipped"
     else:
         end = getattr(block.error, "end_index", None)
         where = offset if end is None else max(offset, end - 1)
         message = f"{what} is malformed: {reason.strip()}; entry skipped"
     return Diagnostic.make(lines.loc(where), "LC601", message)
+
+
+_NEXT_FIELD = re.compile(r"\n[ \t]*([A-Za-z][\w-]*)[ \t]*=")
+_FIELD_BEFORE = re.compile(r"([A-Za-z][\w-]*)\s*=\s*$")
+
+
+def _unclosed_value(raw: str) -> tuple[int, str] | None:
+    """Where a missing ``}`` most likely belongs: ``(offset of the unclosed {, explanation)``.
+
+    A braced value that runs into the next ``name =`` line is the usual shape; failing
+    that, the outermost brace still open at the end of the block."""
+    stack: list[int] = []
+    for m in re.finditer(r"(?<!\\)[{}]|\n", raw):
+        ch = m.group()
+        if ch == "{":
+            stack.append(m.start())
+        elif ch == "}":
+            if stack:
+                stack.pop()
+        elif len(stack) >= 2:
+            nxt = _NEXT_FIELD.match(raw, m.start())
+            before = _FIELD_BEFORE.search(raw, 0, stack[1])
+            if nxt and before:
+                return stack[1], (
+                    f"the `{{` opening the value of field '{before.group(1)}' is not closed before the next "
+                    f"field '{nxt.group(1)}', so the entry runs on"
+                )
+    if len(stack) >= 2:
+        before = _FIELD_BEFORE.search(raw, 0, stack[1])
+        where = f" of field '{before.group(1)}'" if before else ""
+        return stack[1], f"the `{{` opening the value{where} is never closed"
+    if stack:
+        return stack[0], "the `{` opening the entry is never closed"
+    return None
 
 
 def split_names(value: str) -> list[str]:

@@ -13,6 +13,10 @@ T = TypeVar("T")
 
 def _progress(items: Iterable[T]) -> Iterator[T]:
     items = list(items)
+    stderr = click.get_text_stream("stderr")
+    if len(items) < 200 or not stderr.isatty():  # a bar only where someone watches it
+        yield from items
+        return
     with click.progressbar(items, label="Reading entries", file=click.get_text_stream("stderr")) as bar:
         yield from bar
 
