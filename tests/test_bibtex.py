@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import bibtexparser
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from conftest import FIXTURES, GOOD_RECORD, REPO, write_catalog
@@ -24,6 +26,7 @@ from longctx_catalog.cli import cli
 from longctx_catalog.load import parse_yaml
 from longctx_catalog.model import Author, CodeLink, Record
 from longctx_catalog.validate import load_catalog
+from longctx_catalog.write import dump_record, dump_record_fast
 
 
 def parse_clean(text: str) -> list:
@@ -716,3 +719,41 @@ def test_cli_through_a_subprocess(tmp_path: Path) -> None:
     )
     assert failed.returncode == 1 and f"{garbage}:1:1: error:" in failed.stdout
     assert "Traceback" not in failed.stderr
+
+
+def test_fast_record_dump_gives_dump_record_bytes(tmp_path: Path) -> None:
+    """Imported records are written by write.dump_record_fast: the same bytes as write.dump_record."""
+    root = catalogue(tmp_path)
+    run(root, "import-bib", str(SEED), "--tag", "methodology")
+    run(root, "import-bib", str(HOSTILE), "--tag", "rope-scaling", "--tag", "datasets")
+    files = sorted((root / "papers").glob("*.yaml"))
+    assert len(files) > 100
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert dump_record(yaml.safe_load(text)) == text, path.name
+    shapes = [
+        {
+            "id": "x",
+            "title": "T: with 'quotes' and: colons",
+            "arxiv": "2309.00071",
+            "date": "2023",
+            "tags": ["a"],
+            "links": {"paper": "https://e.org/x?a=1#b"},
+            "notes": "two\nlines\n",
+            "context_length": 128000,
+        },
+        {
+            "id": "y",
+            "authors": [{"name": "A", "affiliation": ["U1", "U2"]}],
+            "tags": ["a"],
+        },  # nested: fallback
+        {
+            "id": "z",
+            "tags": ["a", "yes", "null", "2020"],
+            "code": [{"url": "https://g.com/a", "official": False}],
+            "added": dt.date(2026, 11, 22),
+            "tldr": "- starts like a list item\n  and goes on",
+        },
+    ]
+    for fields in shapes:
+        assert dump_record_fast(fields) == dump_record(fields)

@@ -24,6 +24,7 @@ identifiers are read as written. The rules, in one place:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from ..model import normalise_title, slugify, strip_arxiv_version
 from ..schema import arxiv_year_month, parse_arxiv_id
 from .entry import format_entry
 from .latex import to_text
-from .parse import BibEntry, name_parts, split_names
+from .parse import BibEntry, split_names
 
 _MONTHS = {
     m: i
@@ -118,7 +119,7 @@ class Converted:
     def arxiv(self) -> str | None:
         return self.fields.get("arxiv")
 
-    @property
+    @functools.cached_property
     def title_key(self) -> str:
         return normalise_title(self.fields.get("title", ""))
 
@@ -210,10 +211,7 @@ def _authors(entry: BibEntry, out: Converted) -> list[str]:
     for part in split_names(raw):
         if part.strip().lower() == "others":
             continue
-        first, von, last, jr = name_parts(part)
-        name = to_text(" ".join(first + von + last))
-        if jr:
-            name += ", " + to_text(" ".join(jr))
+        name = display_name(part)
         if not name:
             continue
         if name in names:
@@ -221,6 +219,39 @@ def _authors(entry: BibEntry, out: Converted) -> list[str]:
             continue
         names.append(name)
     return names
+
+
+_COMMA_OR_BRACE = re.compile(r"(?<!\\)[{},]")
+
+
+@functools.lru_cache(maxsize=65536)  # names recur across a bibliography
+def display_name(name: str) -> str:
+    """One BibTeX name as people write it: ``van der Maaten, Laurens`` -> ``Laurens van der Maaten``.
+
+    BibTeX's three forms are ``First von Last``, ``von Last, First`` and ``von Last, Jr,
+    First`` (commas inside braces do not count). Shown in reading order, the words are
+    First + von + Last (+ ", Jr"), which needs only the top-level commas, not the case
+    rules that separate First from von.
+    """
+    sections: list[str] = []
+    depth, start = 0, 0
+    for m in _COMMA_OR_BRACE.finditer(name):
+        ch = m.group()
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            sections.append(name[start:m.start()])
+            start = m.end()
+    sections.append(name[start:])
+    parts = [to_text(section) for section in sections]
+    if len(parts) == 1:
+        return parts[0]
+    last, first = parts[0], " ".join(p for p in parts[2:] if p) if len(parts) > 2 else parts[1]
+    jr = parts[1] if len(parts) > 2 else ""
+    text = f"{first} {last}".strip()
+    return f"{text}, {jr}" if jr else text
 
 
 def _date(entry: BibEntry, arxiv: str | None, today: dt.date, out: Converted) -> str | None:

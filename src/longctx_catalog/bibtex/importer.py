@@ -28,7 +28,7 @@ from ..diagnostics import Diagnostic, Location
 from ..load import YamlDoc, display_path, parse_yaml, read_yaml_file, record_files
 from ..model import Catalog, Record, normalise_title, slugify
 from ..schema import FIELD_ORDER, Ctx, check_record, latest_today
-from ..write import dump_record, dump_yaml
+from ..write import dump_record_fast, dump_yaml
 from .convert import Converted, convert, slug_candidates
 from .parse import BibEntry, parse_bib
 
@@ -268,6 +268,7 @@ def plan_import(
     taken = {r.id for r in catalog.records} | {p.stem for p in record_files(root)}
     updates: dict[str, tuple[Record, dict[str, Any], list[_Work]]] = {}
 
+    taxonomy_ids = list(catalog.taxonomy.nodes)
     matches = [by_arxiv.get(w.fields.get("arxiv") or "") or by_title.get(w.first.title_key) for w in works]
     candidates = [slug_candidates(w.fields, w.first.entry.key) for w in works]
     # A name shared by several new works (a blog series "Roadmap: 7. ...", "Roadmap: 12. ...")
@@ -280,9 +281,9 @@ def plan_import(
             record_id = _unique_id(names, work, taken)
             taken.add(record_id)
             fields = _record_fields(work, record_id, tags, today)
-            text = dump_record(fields)
+            text = dump_record_fast(fields)
             display = f"papers/{record_id}.yaml"
-            problems = _check_new(text, display, catalog)
+            problems = _check_new(display, fields, taxonomy_ids)
             if problems:
                 plan.diagnostics.extend(
                     Diagnostic.make(
@@ -344,14 +345,17 @@ def plan_import(
     return plan
 
 
-def _check_new(text: str, display: str, catalog: Catalog) -> list[Diagnostic]:
-    """Errors the validator would raise on a new record (a safety net: we never write an invalid one)."""
-    doc, diags = parse_yaml(text, display)
-    if doc is None:
-        return diags
-    ctx = Ctx(doc, latest_today(), list(catalog.taxonomy.nodes))
+def _check_new(display: str, fields: dict[str, Any], taxonomy_ids: list[str]) -> list[Diagnostic]:
+    """Errors the validator would raise on a new record: a safety net, we never write an invalid one.
+
+    The fields are checked as YAML will read them back (lists, a date for ``added``);
+    the file's text comes from :func:`~longctx_catalog.write.dump_record_fast`, whose
+    bytes are those of ``dump_record``.
+    """
+    doc = YamlDoc(display, {k: v for k, v in fields.items() if v not in (None, "", [], {}, ())})
+    ctx = Ctx(doc, latest_today(), taxonomy_ids)
     check_record(doc, Path(display).stem, ctx)
-    return [d for d in diags + ctx.diagnostics if d.is_error]
+    return [d for d in ctx.diagnostics if d.is_error]
 
 
 def _first_content(text: str, display: str) -> Location:

@@ -97,6 +97,7 @@ class _Unknown(Exception):
     """A macro the table does not know: let pylatexenc try the whole string."""
 
 
+@functools.lru_cache(maxsize=65536)  # venues and name parts recur across a bibliography
 def to_text(value: str) -> str:
     """``{YaRN}: Efficient {\\"o}`` -> ``YaRN: Efficient ö``; whitespace collapsed."""
     if not _SIMPLE.search(value):

@@ -396,11 +396,3 @@ def split_names(value: str) -> list[str]:
     from bibtexparser.middlewares.names import split_multiple_persons_names
 
     return split_multiple_persons_names(value)
-
-
-def name_parts(name: str) -> tuple[list[str], list[str], list[str], list[str]]:
-    """BibTeX's reading of one name: ``(first, von, last, jr)`` word lists, still LaTeX."""
-    from bibtexparser.middlewares.names import parse_single_name_into_parts
-
-    parts = parse_single_name_into_parts(name, strict=False)
-    return parts.first, parts.von, parts.last, parts.jr
