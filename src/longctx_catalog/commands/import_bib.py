@@ -17,7 +17,7 @@ def _progress(items: Iterable[T]) -> Iterator[T]:
     if len(items) < 200 or not stderr.isatty():  # a bar only where someone watches it
         yield from items
         return
-    with click.progressbar(items, label="Reading entries", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(items, label="Reading entries", file=stderr) as bar:
         yield from bar
 
 
