@@ -58,6 +58,17 @@ CODES: dict[str, tuple[str, Severity, str]] = {
     "LC511": ("arxiv-unknown-id", Severity.ERROR, "arXiv does not know a record's arXiv id."),
     "LC512": ("arxiv-rejected-id", Severity.ERROR, "arXiv rejected a record's arXiv id as malformed."),
     "LC513": ("arxiv-fetch-failed", Severity.ERROR, "A record's arXiv metadata could not be fetched."),
+    # BibTeX import and export
+    "LC601": ("bib-syntax", Severity.ERROR, "A BibTeX entry is malformed; it is skipped."),
+    "LC602": ("bib-repeated-key", Severity.WARNING, "Two BibTeX entries share a citation key."),
+    "LC603": ("bib-no-entries", Severity.ERROR, "The .bib file has no usable entry."),
+    "LC604": ("bib-no-title", Severity.ERROR, "A BibTeX entry has neither a title nor an arXiv id."),
+    "LC605": ("bib-field-ignored", Severity.WARNING, "A BibTeX field could not be used as written."),
+    "LC606": ("bib-same-work", Severity.WARNING, "Two BibTeX entries describe the same work; merged."),
+    "LC607": ("bib-record-not-updated", Severity.WARNING, "A record matching an entry was left as is."),
+    "LC608": ("bib-tag-not-added", Severity.WARNING, "A record matching an entry lacks the import tag."),
+    "LC609": ("bib-entry-unusable", Severity.WARNING, "A record's bibtex field cannot be exported as is."),
+    "LC610": ("bib-invalid-record", Severity.ERROR, "An entry would make an invalid record; it is skipped."),
 }
 
 @dataclass(frozen=True, order=True)

@@ -11,4 +11,6 @@ COMMAND_MODULES = (
     "schema",
     "add",
     "enrich",
+    "import_bib",
+    "export_bib",
 )
