@@ -9,4 +9,5 @@ COMMAND_MODULES = (
     "validate",
     "tags",
     "schema",
+    "links",
 )
