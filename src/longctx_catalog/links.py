@@ -230,7 +230,7 @@ def _typo(ref: UrlRef) -> Diagnostic | None:
         fixed = f"{doubled[2].lower()}://" + url[doubled.end():]
         return _diag(ref, "LC902", f"{url} repeats the scheme; write {fixed}")
     sep = _SEPARATOR.match(url)
-    if sep and sep[2] and sep[2] != "://" and (":" in sep[2] or len(sep[2]) >= 2):
+    if sep and sep[2] and sep[2] != "://" and (":" in sep[2] or len(sep[2]) >= 2) and url[sep.end():]:
         fixed = f"{sep[1].lower()}://" + url[sep.end():]
         return _diag(ref, "LC902", f"{url} needs '://' after the scheme; write {fixed}")
     scheme = _SCHEME_LIKE.match(url)
