@@ -271,3 +271,13 @@ def test_the_hook_blocks_a_commit_with_a_broken_record(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "longctx validate" in result.stdout and "Passed" in result.stdout
+
+
+def test_the_sample_ci_message_in_the_guide_is_what_the_tool_prints(tmp_path: Path) -> None:
+    from longctx_catalog.validate import load_catalog
+
+    record = (REPO / EXAMPLE_RECORD).read_text(encoding="utf-8").replace("  - rope-scaling", "  - rope-scalng")
+    root = write_catalog(tmp_path / "c", {"yarn": record},
+                         taxonomy=(REPO / "taxonomy.yaml").read_text(encoding="utf-8"))
+    (diag,) = load_catalog(root)[1]
+    assert f"\n{diag}\n" in (REPO / GUIDE).read_text(encoding="utf-8")
