@@ -13,4 +13,5 @@ COMMAND_MODULES = (
     "enrich",
     "import_bib",
     "export_bib",
+    "links",
 )
