@@ -114,7 +114,12 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(SLOW_SECONDS)
             return self._answer(200)
         if path.startswith("/slowish"):
-            time.sleep(0.3)
+            # Hold the request until a second one is in flight (a concurrent client gets
+            # there at once; a serial one never does), so overlap does not depend on timing.
+            deadline = time.monotonic() + 3
+            while self.server.in_flight < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.05)
             return self._answer(200)
         if path.startswith("/limited/"):
             return self._answer(403, {"X-RateLimit-Remaining": "0"}, b'{"message": "API rate limit exceeded"}')
