@@ -375,7 +375,7 @@ def test_metrics_file(tmp_path: Path) -> None:
 
 def test_record_dataclass_mirrors_the_schema() -> None:
     model_fields = [f.name for f in dataclasses.fields(Record)]
-    derived = {"path", "affiliations"}  # provenance; folded into authors
+    derived = {"path", "arxiv_meta", "affiliations"}  # provenance; fetched (data/arxiv/); folded into authors
     assert [f for f in model_fields if f not in derived] == [f for f in FIELD_ORDER if f not in derived]
 
 

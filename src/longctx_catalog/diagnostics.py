@@ -53,10 +53,41 @@ CODES: dict[str, tuple[str, Severity, str]] = {
     "LC302": ("taxonomy-duplicate-id", Severity.ERROR, "Two taxonomy nodes share an id."),
     "LC303": ("taxonomy-cycle", Severity.ERROR, "A taxonomy node contains itself."),
     "LC401": ("data-file-invalid", Severity.ERROR, "A catalogue data file is malformed."),
+    "LC501": ("arxiv-cache-invalid", Severity.ERROR, "A cached arXiv metadata file is malformed."),
+    "LC502": ("arxiv-events-invalid", Severity.ERROR, "The arXiv events file is malformed."),
+    "LC511": ("arxiv-unknown-id", Severity.ERROR, "arXiv does not know a record's arXiv id."),
+    "LC512": ("arxiv-rejected-id", Severity.ERROR, "arXiv rejected a record's arXiv id as malformed."),
+    "LC513": ("arxiv-fetch-failed", Severity.ERROR, "A record's arXiv metadata could not be fetched."),
+    # BibTeX import and export
+    "LC601": ("bib-syntax", Severity.ERROR, "A BibTeX entry is malformed; it is skipped."),
+    "LC602": ("bib-repeated-key", Severity.WARNING, "Two BibTeX entries share a citation key."),
+    "LC603": ("bib-no-entries", Severity.ERROR, "The .bib file has no usable entry."),
+    "LC604": ("bib-no-title", Severity.ERROR, "A BibTeX entry has neither a title nor an arXiv id."),
+    "LC605": ("bib-field-ignored", Severity.WARNING, "A BibTeX field could not be used as written."),
+    "LC606": ("bib-same-work", Severity.WARNING, "Two BibTeX entries describe the same work; merged."),
+    "LC607": ("bib-record-not-updated", Severity.WARNING, "A record matching an entry was left as is."),
+    "LC608": ("bib-tag-not-added", Severity.WARNING, "A record matching an entry lacks the import tag."),
+    "LC609": ("bib-entry-unusable", Severity.WARNING, "A record's bibtex field cannot be exported as is."),
+    "LC610": ("bib-invalid-record", Severity.ERROR, "An entry would make an invalid record; it is skipped."),
+    # render
     "LC701": ("readme-region", Severity.ERROR, "A README region marker is missing, unbalanced or unknown."),
     "LC702": ("not-owned-output", Severity.ERROR, "render would overwrite a file it did not generate."),
     "LC703": ("page-path-clash", Severity.ERROR, "A taxonomy node's page would clash with another page."),
     "LC704": ("template-error", Severity.ERROR, "A page template failed to compile or render."),
+    # links (`longctx links`): LC90x found offline from the URL's shape, LC91x by asking the server.
+    "LC901": ("bad-link", Severity.ERROR, "A URL is malformed or not an http(s) URL."),
+    "LC902": ("link-typo", Severity.ERROR, "A URL has an obvious typo, such as a doubled or misspelt scheme."),
+    "LC903": ("host-typo", Severity.WARNING, "A host name is a near miss of a well-known host."),
+    "LC904": ("insecure-link", Severity.WARNING, "An http:// URL for a host that serves https://."),
+    "LC905": ("github-link", Severity.ERROR, "A GitHub URL does not name an owner/repository."),
+    "LC906": ("huggingface-link", Severity.ERROR, "A Hugging Face URL does not name an organisation/repository."),
+    "LC907": ("arxiv-link-mismatch", Severity.ERROR, "An arXiv URL names another paper than the record's arxiv id."),
+    "LC908": ("arxiv-id-missing", Severity.WARNING, "The record links an arXiv paper but has no arxiv field."),
+    "LC909": ("duplicate-link", Severity.WARNING, "The same URL appears twice in one record."),
+    "LC911": ("dead-link", Severity.ERROR, "The server says the page is gone (HTTP 404 or 410)."),
+    "LC912": ("unverified-link", Severity.WARNING, "The link could not be verified (403, 429, 5xx, timeout, ...)."),
+    "LC913": ("moved-link", Severity.WARNING, "The URL redirects permanently; link the new address."),
+    "LC914": ("archived-repo", Severity.WARNING, "The GitHub repository is archived (read-only)."),
 }
 
 @dataclass(frozen=True, order=True)
@@ -116,6 +147,35 @@ def format_text(diagnostics: Iterable[Diagnostic]) -> str:
 
 def format_json(diagnostics: Iterable[Diagnostic]) -> str:
     return json.dumps([d.as_dict() for d in sorted(diagnostics, key=sort_key)], indent=2, ensure_ascii=False) + "\n"
+
+
+def _gh_escape(text: str, *, prop: bool = False) -> str:
+    """Escape for a GitHub Actions workflow command (``%``, CR and LF; also ``:`` and ``,`` in properties)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def format_github(diagnostics: Iterable[Diagnostic]) -> str:
+    """GitHub Actions workflow commands: each diagnostic becomes an annotation on its file and line.
+
+    The runner turns ``::error file=...,line=...,col=...::message`` into an annotation on the
+    pull request's diff, so CI points at ``path:line`` without posting a comment. The location
+    is repeated in the message because the raw log shows only the message.
+    """
+    lines = []
+    for d in sorted(diagnostics, key=sort_key):
+        level = "error" if d.is_error else "warning"
+        props = ",".join(
+            f"{name}={_gh_escape(str(value), prop=True)}"
+            for name, value in (
+                ("file", d.location.path),
+                ("line", d.location.line),
+                ("col", d.location.column),
+                ("title", f"{d.code} {d.symbol}"),
+            )
+        )
+        lines.append(f"::{level} {props}::{_gh_escape(f'{d.location}: {d.message}')}\n")
+    return "".join(lines)
 
 
 def summary(diagnostics: list[Diagnostic], n_records: int) -> str:

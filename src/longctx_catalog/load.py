@@ -60,6 +60,8 @@ class YamlDoc:
 
 def _mark_location(path: str, text: str, err: yaml.YAMLError) -> Location:
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    if "quoted scalar" in str(getattr(err, "context", "")) and getattr(err, "context_mark", None) is not None:
+        mark = err.context_mark  # type: ignore[attr-defined]  # where the unclosed quote opens, not end of file
     if mark is not None:
         return Location(path, mark.line + 1, mark.column + 1)
     position = getattr(err, "position", None)
@@ -74,12 +76,31 @@ def _offset_location(path: str, text: str, offset: int) -> Location:
     return Location(path, line, offset - (before.rfind("\n") + 1) + 1)
 
 
+# libyaml's words for the mistakes newcomers make most, and what to do about each.
+_YAML_HINTS = (
+    ("mapping values are not allowed", "a value containing ': ' must be quoted (e.g. title: 'YaRN: Efficient "
+     "...'), or this line is indented deeper than it should be"),
+    ("tab character", "indent with spaces, not tabs"),
+    ("'\\t'", "indent with spaces, not tabs"),
+    ("quoted scalar, found unexpected end", "a quote is never closed; add the closing quote"),
+    ("expected ',' or ']'", "a [list] is not closed; add ']' at its end (and ',' between items)"),
+    ("expected ',' or '}'", "a {mapping} is not closed; add '}' at its end"),
+    ("could not find expected ':'", "a line lacks ':' after its key, or a quote is not closed"),
+    ("expected '-' indicator", "every item of a list must start with '- ' at the same indentation"),
+    ("did not find expected key", "check the indentation: fields line up at the left, list items under their key"),
+    ("expected <block end>", "check the indentation: fields line up at the left, list items under their key"),
+    ("cannot start any token", "a value starting with @, ` or % must be quoted"),
+)
+
+
 def _yaml_problem(err: yaml.YAMLError) -> str:
     problem = getattr(err, "problem", None)
     context = getattr(err, "context", None)
     if not problem:
         return str(err).splitlines()[0]
-    return f"{context}, {problem}" if context else problem
+    text = f"{context}, {problem}" if context else problem
+    hint = next((h for words, h in _YAML_HINTS if words in text), None)
+    return f"{text} — {hint}" if hint else text
 
 
 class _Walker:
@@ -91,6 +112,7 @@ class _Walker:
         self.diagnostics: list[Diagnostic] = []
         self.safe = True
         self._visited: set[int] = set()
+        self.timestamps: list[tuple[str, yaml.Mark]] = []  # to locate an impossible date such as 2023-02-30
 
     def _at(self, mark: yaml.Mark) -> Location:
         return Location(self.doc.path, mark.line + 1, mark.column + 1)
@@ -122,6 +144,8 @@ class _Walker:
         self._visited.add(id(node))
         if isinstance(node, yaml.ScalarNode):
             self.doc.raw_scalars[path] = node.value
+            if node.tag == _TAG + "timestamp":
+                self.timestamps.append((node.value, node.start_mark))
             return
         inner = ancestors | {id(node)}
         if isinstance(node, yaml.SequenceNode):
@@ -169,11 +193,11 @@ def parse_yaml(text: str, path: str, *, cycle_code: str = "LC004") -> tuple[Yaml
     """
     doc = YamlDoc(path=path, data=None)
     loader = yaml.CSafeLoader(text)
+    walker = _Walker(doc, cycle_code)
     try:
         node = loader.get_single_node()
         if node is None:
             return doc, []
-        walker = _Walker(doc, cycle_code)
         walker.walk(node, ())
         if not walker.safe:
             return None, walker.diagnostics
@@ -184,6 +208,12 @@ def parse_yaml(text: str, path: str, *, cycle_code: str = "LC004") -> tuple[Yaml
     except (ValueError, TypeError, OverflowError, RecursionError) as err:
         # Constructors can still fail on well-formed text: an impossible timestamp such
         # as 2023-02-30, or an alias graph too deep to build.
+        for value, mark in walker.timestamps:
+            try:
+                yaml.SafeLoader("").construct_yaml_timestamp(yaml.ScalarNode(_TAG + "timestamp", value))
+            except ValueError as bad:
+                return None, [Diagnostic.make(Location(path, mark.line + 1, mark.column + 1), "LC002",
+                                              f"{value} is not a calendar date ({bad}); check the month and day")]
         return None, [Diagnostic.make(Location(path), "LC002", f"YAML value cannot be read: {err}")]
     finally:
         loader.dispose()

@@ -44,6 +44,40 @@ class Quality:
     model_assisted: bool | None = None
 
 
+@dataclass(frozen=True)
+class ArxivMeta:
+    """What arXiv says about a paper, as cached in ``data/arxiv/<id>.yaml`` by ``longctx enrich``.
+
+    Kept apart from the curated record fields so a refresh can never overwrite what a
+    person wrote; :mod:`longctx_catalog.enrich.cache` attaches it to ``Record.arxiv_meta``.
+    """
+
+    id: str  # without version, e.g. "2309.00071"
+    version: int  # latest version arXiv knows
+    title: str
+    authors: tuple[Author, ...]
+    published: str  # YYYY-MM-DD of version 1
+    updated: str  # YYYY-MM-DD of the latest version
+    abstract: str | None = None
+    primary_category: str | None = None
+    categories: tuple[str, ...] = ()
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.id}v{self.version}"
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.id}"
+
+
 @dataclass
 class Record:
     """One catalogue entry: a paper, survey, dataset, model or toolkit."""
@@ -88,6 +122,8 @@ class Record:
     utilities: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # provenance, not part of the record format
     path: str = field(default="", compare=False)
+    # fetched from arXiv (data/arxiv/), never written by hand; see enrich.cache
+    arxiv_meta: ArxivMeta | None = field(default=None, compare=False)
 
     @property
     def arxiv_base(self) -> str | None:

@@ -207,9 +207,10 @@ class Str(Spec):
         if not text:
             return ctx.report(kp, "LC106", f"{field_label(kp)} is empty; fill it in or remove the line")
         if self.single_line and "\n" in text:
-            return ctx.report(kp, "LC104", f"{field_label(kp)} must fit on one line")
+            return ctx.report(kp, "LC104", f"{field_label(kp)} must fit on one line; join the lines (longer "
+                              "remarks go in notes)")
         if self.max_len and len(text) > self.max_len:
-            return ctx.report(kp, "LC104", f"{field_label(kp)} is longer than {self.max_len} characters")
+            return ctx.report(kp, "LC104", f"{field_label(kp)} is longer than {self.max_len} characters; shorten it")
         return text
 
     def json_schema(self) -> dict[str, Any]:
@@ -285,7 +286,8 @@ class Int(Spec):
                 hint = f"; write the full number of {self.unit or 'units'}, e.g. 128000 rather than '128k'"
             return self._wrong_type(value, kp, ctx, hint)
         if self.minimum is not None and value < self.minimum:
-            return ctx.report(kp, "LC104", f"{field_label(kp)} must be at least {self.minimum}, not {value}")
+            return ctx.report(kp, "LC104", f"{field_label(kp)} must be at least {self.minimum}, not {value}; "
+                              "fix the number or remove the line if it is unknown")
         return value
 
     def json_schema(self) -> dict[str, Any]:
@@ -305,9 +307,11 @@ class Number(Spec):
         if isinstance(value, bool) or not isinstance(value, int | float):
             return self._wrong_type(value, kp, ctx)
         if value != value or value in (float("inf"), float("-inf")):
-            return ctx.report(kp, "LC104", f"{field_label(kp)} must be a finite number")
+            return ctx.report(kp, "LC104", f"{field_label(kp)} must be a finite number; write the value, or "
+                              "remove the line if it is unknown")
         if self.minimum is not None and value < self.minimum:
-            return ctx.report(kp, "LC104", f"{field_label(kp)} must be at least {self.minimum}, not {value}")
+            return ctx.report(kp, "LC104", f"{field_label(kp)} must be at least {self.minimum}, not {value}; "
+                              "fix the number or remove the line if it is unknown")
         return value
 
     def json_schema(self) -> dict[str, Any]:
@@ -360,15 +364,19 @@ class Date(Spec):
         match = DATE_RE.match(text)
         precise_enough = match and (match["d"] if self.full else True)
         if not match or not precise_enough:
-            return ctx.report(kp, "LC122", f"{field_label(kp)} {brief(text)} is not {self.label}")
+            example = "2023-08-31" if self.full else "2023-08-31, or 2023-08 when the day is unknown"
+            return ctx.report(kp, "LC122", f"{field_label(kp)} {brief(text)} is not {self.label}; write it as "
+                              f"{example}")
         year, month, day = int(match["y"]), int(match["m"] or 1), int(match["d"] or 1)
         try:
             dt.date(year, month, day)
         except ValueError:
-            return ctx.report(kp, "LC122", f"{field_label(kp)} {text!r} is not a calendar date")
+            return ctx.report(kp, "LC122", f"{field_label(kp)} {text!r} is not a calendar date; check the month "
+                              "and the day")
         if text > ctx.today.isoformat()[: len(text)]:
             return ctx.report(
-                kp, "LC123", f"{field_label(kp)} {text} is in the future (today is {local_today().isoformat()})"
+                kp, "LC123", f"{field_label(kp)} {text} is in the future (today is {local_today().isoformat()}); "
+                "check the year, or use today's date"
             )
         return text
 
@@ -456,7 +464,8 @@ class Url(Spec):
                 kp, "LC131", f"{field_label(kp)} must start with https:// or http:// (found {scheme}) in {brief(text)}"
             )
         if not parts.hostname or ("." not in parts.hostname and parts.hostname != "localhost"):
-            return ctx.report(kp, "LC131", f"{field_label(kp)} {brief(text)} has no valid host name")
+            return ctx.report(kp, "LC131", f"{field_label(kp)} {brief(text)} has no valid host name; copy the "
+                              "full address from the browser, e.g. https://example.org/page")
         return text
 
     def json_schema(self) -> dict[str, Any]:
@@ -476,7 +485,7 @@ class ListOf(Spec):
             return self._wrong_type(value, kp, ctx, hint)
         if len(value) < self.min_items:
             return ctx.report(kp, "LC106", f"{field_label(kp)} needs at least {self.min_items} item"
-                              f"{'s' if self.min_items > 1 else ''}")
+                              f"{'s' if self.min_items > 1 else ''}; add one, or remove the field")
         out: list[Any] = []
         seen: list[Any] = []
         ok = True
@@ -529,7 +538,8 @@ class MapOf(Spec):
                 ok = False
                 continue
             if not isinstance(key, str) or not key.strip():
-                ctx.report((*kp, str(key)), "LC103", f"keys of {field_label(kp)} must be names", key=True)
+                ctx.report((*kp, str(key)), "LC103", f"keys of {field_label(kp)} must be names (text); quote "
+                           "the key", key=True)
                 ok = False
                 continue
             checked = self.value.check(item, (*kp, key), ctx)
@@ -579,7 +589,8 @@ class Obj(Spec):
                 else:
                     out[key] = checked
             elif required:
-                ctx.report(kp, "LC102", f"{field_label(kp)} is missing {key!r}")
+                ctx.report(kp, "LC102", f"{field_label(kp)} is missing {key!r}; add "
+                           f"{_OBJ_HINTS.get(key, f'`{key}: ...`')}")
                 ok = False
         return out if ok else INVALID
 
@@ -653,11 +664,12 @@ class TagRef(Slug):
         if not isinstance(value, str):
             return self._wrong_type(value, kp, ctx)
         if ctx.taxonomy_ids is not None and value not in ctx.taxonomy_ids:
+            suggestion = did_you_mean(value, ctx.taxonomy_ids)
             return ctx.report(
                 kp,
                 "LC201",
-                f"unknown tag {value!r}{did_you_mean(value, ctx.taxonomy_ids)} "
-                "See taxonomy.yaml or run `longctx tags` for every node id.",
+                f"unknown tag {value!r}{suggestion}{' See' if suggestion else '; see'} taxonomy.yaml or run "
+                "`longctx tags` for every node id",
             )
         return value
 
@@ -676,7 +688,9 @@ class Bibtex(Str):
     def check(self, value: Any, kp: KeyPath, ctx: Ctx) -> Any:
         text = super().check(value, kp, ctx)
         if text is not INVALID and not re.match(r"@\s*[A-Za-z]+\s*[{(]", text):
-            return ctx.report(kp, "LC104", f"{field_label(kp)} must be one BibTeX entry starting with @type{{")
+            return ctx.report(kp, "LC104", f"{field_label(kp)} must be one BibTeX entry starting with @type{{, "
+                              "e.g. @article{{peng2023yarn, ...}}; copy it from the paper's page (arXiv: "
+                              "'Export BibTeX Citation') or leave it out")
         return text
 
 
@@ -687,7 +701,8 @@ class Language(Spec):
         if not isinstance(value, str):
             return self._wrong_type(value, kp, ctx)
         if not LANGUAGE_RE.match(value):
-            return ctx.report(kp, "LC104", f"{field_label(kp)} {brief(value)} must be a lowercase code such as en")
+            return ctx.report(kp, "LC104", f"{field_label(kp)} {brief(value)} must be a lowercase code such as "
+                              "en or zh (py for Python code)")
         return value
 
     def json_schema(self) -> dict[str, Any]:
@@ -709,6 +724,12 @@ class Field:
 
 
 PAPERISH = ("paper", "survey")
+# What to write for a missing key of a nested mapping (e.g. a code entry without `official`).
+_OBJ_HINTS = {
+    "url": "`url: https://...`",
+    "official": "`official: true` (false for someone else's implementation)",
+    "name": "`name: Full Name`",
+}
 _code_entry = Obj({"url": (Url(), True), "official": (Bool(), True)}, "a {url, official} entry")
 
 RECORD_FIELDS: tuple[Field, ...] = (
@@ -855,6 +876,18 @@ def _month_distance(a: tuple[int, int], b: tuple[int, int]) -> int:
     return abs((a[0] * 12 + a[1]) - (b[0] * 12 + b[1]))
 
 
+def _required_hint(f: Field, stem: str) -> str:
+    """``id: yarn`` / ``tags: [rope-scaling]`` — a line the contributor can paste and edit."""
+    if f.name == "id":
+        return f"`id: {stem}` (the file name without .yaml)"
+    if f.name == "tags":
+        return "e.g. `tags: [rope-scaling]` (run `longctx tags` for every node id)"
+    if f.example is not None:
+        example = f"[{', '.join(map(str, f.example))}]" if isinstance(f.example, list) else f.example
+        return f"e.g. `{f.name}: {example}`"
+    return f"`{f.name}: ...`"
+
+
 def check_record(doc: YamlDoc, stem: str, ctx: Ctx) -> Record | None:
     """Check one parsed record file; diagnostics go to ``ctx``. ``None`` when nothing usable."""
     data = doc.data
@@ -884,7 +917,8 @@ def check_record(doc: YamlDoc, stem: str, ctx: Ctx) -> Record | None:
             ctx.report(
                 (f.name,),
                 "LC105",
-                f"field {f.name!r} is for {' / '.join(f.kinds)} records; this record is kind {kind!r}",
+                f"field {f.name!r} is for {' / '.join(f.kinds)} records; this record is kind {kind!r}: remove "
+                f"the field or fix `kind`",
                 key=True,
             )
             continue
@@ -893,14 +927,14 @@ def check_record(doc: YamlDoc, stem: str, ctx: Ctx) -> Record | None:
             values[f.name] = checked
     for f in RECORD_FIELDS:
         if f.required and f.name not in data and (kind is None or kind in f.kinds):
-            ctx.report((), "LC102", f"missing required field {f.name!r}" + (f", e.g. `{f.name}: {stem}`"
-                                                                              if f.name == "id" else ""))
+            ctx.report((), "LC102", f"missing required field {f.name!r}; add {_required_hint(f, stem)}")
 
     if "id" in values and values["id"] != stem:
         ctx.report(("id",), "LC112", f"id {values['id']!r} must equal the file name {stem!r}; rename the file to "
                    f"{values['id']}.yaml or change the id")
     if "title" not in data and "arxiv" not in data:
-        ctx.report((), "LC102", "missing field 'title' (it may be left out only when 'arxiv' is set)")
+        ctx.report((), "LC102", "missing field 'title' (it may be left out only when 'arxiv' is set); add "
+                   "`title: 'The Paper Title'` or `arxiv: '2309.00071'`")
     _check_affiliations(data, values, ctx)
     _check_arxiv_date(values, ctx)
     _check_prose(data, values, kind, ctx)
@@ -938,7 +972,8 @@ def _check_arxiv_date(values: dict[str, Any], ctx: Ctx) -> None:
             ("date",),
             "LC124",
             f"date {date} is more than a month from arXiv id {arxiv} (posted {ym[0]}-{ym[1]:02d}); "
-            "the date should be the first public version",
+            "the date should be that of the first public version (v1 on the arXiv abstract page); fix whichever "
+            "is wrong",
         )
 
 
@@ -1019,21 +1054,22 @@ def check_taxonomy(doc: YamlDoc) -> tuple[Taxonomy, list[Diagnostic]]:
             return None
         for key in item:
             if key not in NODE_FIELDS:
-                report((*kp, str(key)), "LC301", f"unknown node field {key!r}{did_you_mean(key, list(NODE_FIELDS))}",
-                       key=True)
+                report((*kp, str(key)), "LC301", f"unknown node field {key!r}{did_you_mean(key, list(NODE_FIELDS))} "
+                       f"(allowed: {', '.join(NODE_FIELDS)})", key=True)
         sub = Ctx(doc, dt.date.max)
         node_id = slug.check(item["id"], (*kp, "id"), sub) if "id" in item else INVALID
         title = title_spec.check(item["title"], (*kp, "title"), sub) if "title" in item else INVALID
         description = text_spec.check(item["description"], (*kp, "description"), sub) if "description" in item else None
         diags.extend(Diagnostic.make(d.location, "LC301", d.message) for d in sub.diagnostics)
         if "id" not in item:
-            report(kp, "LC301", "taxonomy node has no 'id'")
+            report(kp, "LC301", "taxonomy node has no 'id'; add `id: a-short-slug` (records use it in `tags`)")
         if "title" not in item:
             report(kp, "LC301", "taxonomy node has no 'title'; every node needs a non-empty title")
         if node_id is INVALID or title is INVALID:
             return None
         if node_id in seen:
-            report((*kp, "id"), "LC302", f"taxonomy node id {node_id!r} is already used at {seen[node_id]}")
+            report((*kp, "id"), "LC302", f"taxonomy node id {node_id!r} is already used at {seen[node_id]}; "
+                   "give one of the two nodes another id")
             return None
         seen[node_id] = at((*kp, "id"))
         node = TaxonomyNode(node_id, title, description if description is not INVALID else None, parent=parent)
@@ -1072,7 +1108,8 @@ def check_metrics(doc: YamlDoc) -> tuple[dict[str, Any] | None, list[Diagnostic]
         for i, metric in enumerate(used if isinstance(used, list) else []):
             if isinstance(metric, str) and metric not in known:
                 ctx.report(("tasks", str(task), i), "LC401", f"metric {metric!r} is not in the 'metrics' list"
-                           f"{did_you_mean(metric, [k for k in known if isinstance(k, str)])}")
+                           f"{did_you_mean(metric, [k for k in known if isinstance(k, str)])}; add it there or fix "
+                           "the name")
     diags = [Diagnostic.make(d.location, "LC401", d.message) for d in ctx.diagnostics]
     return (None if diags else value), diags
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import Diagnostic
+from .enrich.cache import merge_arxiv_cache
+from .enrich.events import load_events
 from .load import TAXONOMY_FILE, YamlDoc, iter_record_docs, read_yaml_file
 from .model import Catalog, Record, Taxonomy, normalise_title
 from .schema import (
@@ -70,6 +72,11 @@ def load_catalog(root: Path, *, on_date: dt.date | None = None) -> tuple[Catalog
         if doc is not None:
             metrics, more = check_metrics(doc)
             diags.extend(more)
+
+    # Fetched arXiv metadata (data/arxiv/) fills what records leave out; later stages
+    # see enriched records without knowing about the cache.
+    diags.extend(merge_arxiv_cache(root, [entry.record for entry in loaded]))
+    diags.extend(load_events(root)[1])
 
     diags.extend(_check_across(loaded))
     catalog = Catalog(root, taxonomy or Taxonomy([]), [entry.record for entry in loaded], metrics, n_files)

@@ -9,6 +9,7 @@ whose content would not change is not touched at all (its mtime survives, and
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from pathlib import Path
@@ -73,3 +74,113 @@ def dump_record(fields: dict[str, Any]) -> str:
     if unknown:
         raise ValueError(f"not record fields: {', '.join(sorted(unknown))}")
     return dump_yaml(ordered)
+
+
+def atomic_write_many(files: dict[Path, str]) -> list[Path]:
+    """Write several files so that either all of them change or none does.
+
+    Every new content is first written to a temporary file beside its target; only
+    when all are on disk are they moved into place. If a move fails midway, the
+    files already replaced get their old content back and new files are removed,
+    so no partial set remains. Returns the paths whose content changed.
+    """
+    pending: list[tuple[Path, str, bytes | None]] = []  # target, temp file, previous content
+    try:
+        for path, text in sorted(files.items()):
+            data = text.encode("utf-8")
+            try:
+                old: bytes | None = path.read_bytes()
+            except FileNotFoundError:
+                old = None
+            if old == data:
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            pending.append((path, tmp, old))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(tmp, 0o644)
+    except BaseException:
+        for _, tmp, _ in pending:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    done: list[tuple[Path, bytes | None]] = []
+    try:
+        for path, tmp, old in pending:
+            os.replace(tmp, path)
+            done.append((path, old))
+    except BaseException:
+        for path, old in reversed(done):
+            if old is None:
+                path.unlink(missing_ok=True)
+                continue
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(old)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        for _, tmp, _ in pending:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    return [path for path, _ in done]
+
+
+try:  # libyaml's emitter; the pure-Python one costs ~1 ms a record, too slow for bulk imports
+    _CBase: Any = yaml.CSafeDumper
+except AttributeError:  # PyYAML built without libyaml
+    _CBase = None
+
+_SCALARS = (str, int, float, bool, dt.date)
+
+
+def _single_line(value: Any) -> bool:
+    return isinstance(value, _SCALARS) and not (isinstance(value, str) and "\n" in value)
+
+
+def _flat_shape(ordered: dict[str, Any]) -> bool:
+    """Shapes whose libyaml output differs from ``dump_record``'s only by sequence indentation."""
+    for value in ordered.values():
+        if isinstance(value, _SCALARS):
+            continue
+        if isinstance(value, dict):
+            items: list[Any] = list(value.values())
+        elif isinstance(value, list | tuple):
+            items = [v for item in value for v in (item.values() if isinstance(item, dict) else [item])]
+        else:
+            return False
+        if not all(_single_line(v) for v in items):
+            return False
+    return True
+
+
+def dump_record_fast(fields: dict[str, Any]) -> str:
+    """Exactly :func:`dump_record`'s text, emitted by libyaml: ~10x faster for bulk writers.
+
+    libyaml writes a block sequence flush with its key (``authors:\\n- A``) where
+    :func:`dump_record` indents it; for flat records (scalars; lists and mappings of
+    one-line scalars; multi-line text only as a top-level value) re-indenting the
+    top-level sequences gives identical bytes. Other shapes use :func:`dump_record`.
+    """
+    ordered = {n: fields[n] for n in FIELD_ORDER if n in fields and fields[n] not in (None, "", [], {}, ())}
+    if _CBase is None or set(fields) - set(FIELD_ORDER) or not _flat_shape(ordered):
+        return dump_record(fields)
+    text = yaml.dump(ordered, Dumper=_CRecordDumper, sort_keys=False, allow_unicode=True, width=4096,
+                     default_flow_style=False)
+    out: list[str] = []
+    in_sequence = False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("- "):
+            in_sequence = True
+        elif line[:1] not in (" ", "\n", ""):
+            in_sequence = False
+        out.append("  " + line if in_sequence else line)
+    return "".join(out)
+
+
+if _CBase is not None:
+
+    class _CRecordDumper(_CBase):  # type: ignore[misc,valid-type]
+        pass
+
+    _CRecordDumper.add_representer(str, _str_representer)
+    _CRecordDumper.add_representer(tuple, yaml.SafeDumper.represent_list)

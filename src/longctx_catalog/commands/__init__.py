@@ -9,5 +9,10 @@ COMMAND_MODULES = (
     "validate",
     "tags",
     "schema",
+    "add",
+    "enrich",
+    "import_bib",
+    "export_bib",
+    "links",
     "render",
 )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..diagnostics import Diagnostic, format_json, format_text, summary
+from ..diagnostics import Diagnostic, format_github, format_json, format_text, summary
 from ..load import TAXONOMY_FILE, RootNotFound, find_root
 from ..model import Catalog
 
@@ -50,10 +50,11 @@ pass_state = click.make_pass_decorator(State, ensure=True)
 format_option = click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "github"]),
     default="text",
     show_default=True,
-    help="text: one `path:line:col: severity: message` per line; json: a list of objects for tools.",
+    help="text: one `path:line:col: severity: message` per line; json: a list of objects for tools; "
+    "github: GitHub Actions `::error file=...,line=...` annotations.",
 )
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any).")
 
@@ -62,6 +63,9 @@ def report(diagnostics: list[Diagnostic], fmt: str, n_records: int, *, strict: b
     """Print diagnostics and return the exit code they call for."""
     if fmt == "json":
         click.echo(format_json(diagnostics), nl=False)
+    elif fmt == "github":
+        click.echo(format_github(diagnostics), nl=False)
+        click.echo(summary(diagnostics, n_records), err=True)
     else:
         text = format_text(diagnostics)
         for line in text.splitlines():

@@ -1,0 +1,355 @@
+"""Fetch paper metadata from the arXiv API: batched, polite, and honest about failures.
+
+The only module that imports ``arxiv`` (and ``requests``, which it uses). We follow
+the library's split: ``arxiv.Search`` says *what* to fetch, ``arxiv.Client`` builds
+the URL and parses the Atom feed into ``arxiv.Result`` objects. Around it we add what
+the catalogue needs and arxiv 4.0.2 does not do:
+
+- **A configurable endpoint.** ``Client.query_url_format`` is a documented public
+  attribute; we set it on our client instance for ``--arxiv-api`` /
+  ``LONGCTX_ARXIV_API`` (tests, mirrors). No patching.
+- **One request per batch.** ``Client.results`` pages whenever a feed's
+  ``totalResults`` exceeds the entries it holds, which arXiv reports for ids it does
+  not know (lukasschwab/arxiv.py#82: the extra page repeats papers). Our transport
+  allows each attempt exactly one request and ends the iteration there; whatever did
+  not come back is reported by name.
+- **A timeout, spacing and honest feeds.** The client calls ``requests`` without a
+  timeout, stamps its delay only after a *successful* response, and parses with
+  lxml's ``recover=True``, which turns a truncated feed into fewer (or cut-short)
+  entries without a word. So the client gets our :class:`_Transport` session: a
+  default timeout, at least ``delay`` seconds between any two requests (failed ones
+  included), and a well-formedness check before the client sees the feed. Swapping
+  ``Client._session`` is the one private attribute we touch; ``test_enrich`` fails
+  loudly if a new arxiv release renames it.
+- **Retries with backoff.** The client's own retries recurse with a fixed delay and
+  also retry hopeless answers (HTTP 400); we set ``num_retries=0`` and retry here:
+  429/5xx, timeouts and broken connections, waiting ``backoff * 2**n`` seconds
+  (or the server's ``Retry-After``).
+- **Isolating a bad id.** arXiv answers HTTP 400 for a whole batch when one id is
+  malformed. Ids are checked locally first; if arXiv still refuses a batch we split
+  it in halves until the id it refuses is alone.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import arxiv
+import requests
+
+from ..model import ArxivMeta, Author, strip_arxiv_version
+from ..schema import parse_arxiv_id
+from .source import Batch, Failure
+
+DEFAULT_API = "https://export.arxiv.org/api/query"
+BATCH_SIZE = 100  # ids per request: arXiv serves up to this many entries per page without fuss
+ARXIV_MIN_DELAY = 3.0  # arXiv's terms of use: no more than one request every three seconds
+MAX_WAIT = 120.0  # cap on backoff and on a server's Retry-After
+_ATOM_FEED = "{http://www.w3.org/2005/Atom}feed"
+
+
+class SettingsError(ValueError):
+    """A bad ``--arxiv-api`` or ``LONGCTX_ARXIV_*`` value; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to talk to arXiv. Every value can be set from the environment (see :meth:`from_env`)."""
+
+    api: str = DEFAULT_API
+    delay: float = ARXIV_MIN_DELAY  # seconds between requests
+    timeout: float = 30.0  # seconds to wait for the server at each step of a request
+    retries: int = 3  # extra attempts after a failed one
+    backoff: float = 5.0  # wait before the first retry; doubles each time
+
+    @classmethod
+    def from_env(cls, api: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
+        """Read ``LONGCTX_ARXIV_API`` (``api`` wins), ``_DELAY``, ``_TIMEOUT``, ``_RETRIES``, ``_BACKOFF``."""
+        env = os.environ if env is None else env
+        url = api or env.get("LONGCTX_ARXIV_API") or DEFAULT_API
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SettingsError(f"the arXiv API URL {url!r} must be an http(s) URL such as {DEFAULT_API}")
+
+        def number(name: str, default: float, *, minimum: float, integer: bool = False) -> Any:
+            raw = env.get(name)
+            if raw is None or raw.strip() == "":
+                return default
+            try:
+                value = int(raw) if integer else float(raw)
+            except ValueError:
+                value = None
+            if value is None or not math.isfinite(value) or value < minimum:
+                kind = "a whole number" if integer else "a number of seconds"
+                raise SettingsError(f"{name}={raw!r} must be {kind} of at least {minimum:g}")
+            return value
+
+        delay = number("LONGCTX_ARXIV_DELAY", cls.delay, minimum=0)
+        host = parts.hostname.lower()
+        if host == "arxiv.org" or host.endswith(".arxiv.org"):
+            delay = max(delay, ARXIV_MIN_DELAY)  # never below arXiv's terms against arXiv itself
+        return cls(
+            api=url,
+            delay=delay,
+            timeout=number("LONGCTX_ARXIV_TIMEOUT", cls.timeout, minimum=0.001),
+            retries=number("LONGCTX_ARXIV_RETRIES", cls.retries, minimum=0, integer=True),
+            backoff=number("LONGCTX_ARXIV_BACKOFF", cls.backoff, minimum=0),
+        )
+
+
+def normalise_ids(ids: Iterable[str]) -> list[str]:
+    """Ids without versions, each once, in first-seen order."""
+    out: dict[str, None] = {}
+    for arxiv_id in ids:
+        out.setdefault(strip_arxiv_version(arxiv_id.strip()), None)
+    return list(out)
+
+
+class MalformedFeed(Exception):
+    """The server said 200 but sent something that is not a complete Atom feed."""
+
+
+class _OnePageOnly(Exception):
+    """Raised by the transport when the client tries to page past the one request allowed."""
+
+
+class _GaveUp(Exception):
+    """Every attempt at a batch failed; the message says how."""
+
+
+class _Rejected(Exception):
+    """arXiv answered HTTP 400: something in the batch is not an id it accepts."""
+
+
+class _Transport(requests.Session):
+    """The HTTP session handed to ``arxiv.Client``: timeout, spacing, one page, well-formed XML."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.timeout = settings.timeout
+        self.delay = settings.delay
+        self.count = 0  # requests sent
+        self.allowed: int | None = None  # requests left for the current attempt; None = unlimited
+        self.retry_after: float | None = None
+        self._last: float | None = None
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        if self.allowed is not None:
+            if self.allowed <= 0:
+                raise _OnePageOnly(url)
+            self.allowed -= 1
+        if self._last is not None:
+            wait = self._last + self.delay - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+        kwargs.setdefault("timeout", self.timeout)
+        self.count += 1
+        self.retry_after = None
+        try:
+            response = super().request(method, url, *args, **kwargs)
+        finally:
+            self._last = time.monotonic()  # after failures too: a refused connection still counts
+        self.retry_after = _retry_after(response.headers.get("Retry-After"))
+        if response.status_code == 200:
+            _check_feed(response.content)
+        return response
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return min(max(float(value), 0.0), MAX_WAIT) if value is not None else None
+    except ValueError:  # an HTTP date: rare enough to fall back on our own backoff
+        return None
+
+
+def _check_feed(content: bytes) -> None:
+    """Refuse a response that is not one complete Atom document (e.g. cut off mid-way).
+
+    The standard library's expat (2.4+) refuses entity-expansion bombs and never
+    fetches external entities, so this check is safe on untrusted bytes.
+    """
+    try:
+        root = ET.fromstring(content)
+    except ET.ParseError as err:
+        raise MalformedFeed(f"arXiv sent a malformed feed ({err})") from None
+    if root.tag != _ATOM_FEED:
+        raise MalformedFeed(f"arXiv sent a <{root.tag.rpartition('}')[2]}> document where an Atom feed was expected")
+
+
+def _query_url_format(api: str) -> str:
+    """``Client.query_url_format`` for ``api``: the client appends the encoded query at ``{}``."""
+    escaped = api.replace("{", "{{").replace("}", "}}")
+    return escaped + ("&{}" if "?" in api else "?{}")
+
+
+def _clean(text: str | None) -> str | None:
+    """Collapse arXiv's hard line wraps and indentation into single spaces."""
+    if text is None:
+        return None
+    cleaned = " ".join(text.split())
+    return cleaned or None
+
+
+def to_meta(result: arxiv.Result) -> ArxivMeta | None:
+    """Our record of one ``arxiv.Result``; None when the entry lacks what every paper has."""
+    short = result.get_short_id()
+    base = strip_arxiv_version(short)
+    version = int(short[len(base) + 1:]) if short != base else 1
+    title = _clean(result.title)
+    authors = tuple(
+        Author(name, tuple(a for a in (_clean(x) for x in author.affiliation) if a))
+        for author in result.authors
+        if (name := _clean(author.name))
+    )
+    if not title or not authors:
+        return None
+    return ArxivMeta(
+        id=base,
+        version=version,
+        title=title,
+        authors=authors,
+        published=result.published.date().isoformat(),
+        updated=result.updated.date().isoformat(),
+        abstract=_clean(result.summary),
+        primary_category=_clean(result.primary_category),
+        categories=tuple(dict.fromkeys(c for c in (_clean(c) for c in result.categories) if c)),
+        comment=_clean(result.comment),
+        journal_ref=_clean(result.journal_ref),
+        doi=_clean(result.doi),
+    )
+
+
+class ArxivSource:
+    """Fetches metadata for arXiv ids. Reuse one per run: it keeps the spacing between requests."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.transport = _Transport(settings)
+        # delay_seconds=0 and num_retries=0: the transport spaces requests and
+        # _request_batch retries (see the module docstring for why).
+        self.client = arxiv.Client(page_size=BATCH_SIZE, delay_seconds=0, num_retries=0)
+        self.client.query_url_format = _query_url_format(settings.api)
+        if not isinstance(getattr(self.client, "_session", None), requests.Session):
+            raise RuntimeError("this arxiv release no longer keeps its HTTP session in Client._session")
+        self.client._session = self.transport
+
+    @property
+    def requests_sent(self) -> int:
+        return self.transport.count
+
+    def fetch(self, ids: Iterable[str]) -> Iterator[Batch]:
+        """Metadata for ``ids`` (versions ignored), one :class:`Batch` per request of up to 100 ids.
+
+        Malformed ids fail at once, without asking. Every id asked appears in exactly
+        one batch, either in ``found`` or in ``failures``.
+        """
+        wanted = normalise_ids(ids)
+        bad = [i for i in wanted if not parse_arxiv_id(i)]
+        if bad:
+            yield Batch(bad, failures=[Failure(i, "rejected", "not a valid arXiv id (expected e.g. 2309.00071)")
+                                       for i in bad])
+        good = [i for i in wanted if i not in bad]
+        for start in range(0, len(good), BATCH_SIZE):
+            yield self._ask(good[start:start + BATCH_SIZE])
+
+    def _ask(self, ids: list[str]) -> Batch:
+        batch = Batch(list(ids))
+        try:
+            results = self._request_batch(ids)
+        except _Rejected:
+            if len(ids) == 1:
+                batch.failures.append(Failure(ids[0], "rejected", "arXiv refused the id as malformed (HTTP 400)"))
+                return batch
+            half = len(ids) // 2
+            for part in (self._ask(ids[:half]), self._ask(ids[half:])):
+                batch.found.update(part.found)
+                batch.failures.extend(part.failures)
+            return batch
+        except _GaveUp as err:
+            batch.failures.extend(Failure(i, "fetch", str(err)) for i in ids)
+            return batch
+        asked = set(ids)
+        for result in results:
+            meta = to_meta(result)
+            if meta is not None and meta.id in asked:
+                batch.found.setdefault(meta.id, meta)
+        for arxiv_id in ids:
+            if arxiv_id not in batch.found:
+                incomplete = any(strip_arxiv_version(r.get_short_id()) == arxiv_id for r in results)
+                reason = ("arXiv's entry lacks a title or authors" if incomplete
+                          else "arXiv has no paper with this id")
+                batch.failures.append(Failure(arxiv_id, "fetch" if incomplete else "unknown", reason))
+        return batch
+
+    def _request_batch(self, ids: list[str]) -> list[arxiv.Result]:
+        """One request for ``ids``, retried with backoff; raises _Rejected or _GaveUp."""
+        search = arxiv.Search(id_list=list(ids), max_results=len(ids))
+        attempt = 0
+        while True:
+            attempt += 1
+            retryable = True
+            self.transport.allowed = 1
+            try:
+                results: list[arxiv.Result] = []
+                try:
+                    for result in self.client.results(search):
+                        results.append(result)
+                except _OnePageOnly:
+                    pass  # arXiv claimed more entries than it sent: the missing ids are unknown to it
+                return results
+            except arxiv.HTTPError as err:
+                if err.status == 400:
+                    raise _Rejected() from None
+                retryable = err.status == 429 or err.status >= 500
+                problem = f"arXiv answered HTTP {err.status}"
+            except requests.Timeout:
+                problem = f"arXiv did not answer within {self.settings.timeout:g} s"
+            except requests.ConnectionError as err:
+                problem = f"cannot connect to {self.settings.api}: {_root_cause(err)}"
+            except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
+                    requests.exceptions.MissingSchema) as err:
+                retryable = False
+                problem = f"bad arXiv API URL {self.settings.api}: {err}"
+            except requests.RequestException as err:
+                problem = f"the answer from arXiv broke off: {_root_cause(err)}"
+            except MalformedFeed as err:
+                problem = str(err)
+            except arxiv.ArxivError as err:
+                problem = f"arXiv client error: {err.message}"
+            finally:
+                self.transport.allowed = None
+            if not retryable or attempt > self.settings.retries:
+                tries = f" (after {attempt} attempts)" if attempt > 1 else ""
+                raise _GaveUp(problem + tries)
+            wait = min(self.settings.backoff * 2 ** (attempt - 1), MAX_WAIT)
+            if self.transport.retry_after is not None:
+                wait = max(wait, self.transport.retry_after)
+            time.sleep(wait)
+
+
+_CAUSES = (
+    ("Connection refused", "connection refused"),
+    ("Connection reset", "connection reset by the server"),
+    ("Connection aborted", "connection closed by the server"),
+    ("RemoteDisconnected", "connection closed by the server"),
+    ("Name or service not known", "host name not found"),
+    ("Temporary failure in name resolution", "host name not found"),
+    ("IncompleteRead", "the feed ended before its announced length"),
+    ("No route to host", "no route to host"),
+)
+
+
+def _root_cause(err: BaseException) -> str:
+    """A short reason ("connection refused") instead of urllib3's nested repr."""
+    text = str(err)
+    for marker, says in _CAUSES:
+        if marker in text:
+            return says
+    return text if len(text) <= 200 else text[:200] + "..."
