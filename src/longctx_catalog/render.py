@@ -41,6 +41,7 @@ from urllib.parse import quote, urlsplit
 import jinja2
 from jinja2 import pass_context
 
+from .bibtex import entry_for
 from .diagnostics import Diagnostic, Location
 from .markdown import Md, code_fence, escape_cell, escape_prose, md_url, trusted_markdown
 from .model import KINDS, Author, Catalog, Record, TaxonomyNode
@@ -156,14 +157,13 @@ def make_environment(root: Path) -> jinja2.Environment:
 # Small presentation helpers available to templates
 
 
-def citation(record: Record) -> str | None:
-    """The BibTeX shown in an entry's citation block, or None for no block.
+def citation(record: Record) -> str:
+    """The BibTeX shown in an entry's citation block: the single source of citation text.
 
-    The single source of citation text for every page. It returns the record's own
-    ``bibtex`` today; once :mod:`longctx_catalog.bibtex` lands, return
-    ``record.bibtex or bibtex.entry_for(record)`` here.
+    The record's own entry when it has one, else one generated from its fields, so
+    every entry can be cited in one click.
     """
-    return record.bibtex
+    return entry_for(record)
 
 
 def title_url(record: Record) -> str | None:
