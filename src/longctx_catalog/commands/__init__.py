@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "enrich",
     "import_bib",
     "export_bib",
+    "new",
     "links",
     "render",
 )
