@@ -1,10 +1,13 @@
 """Read YAML files into plain data while remembering where every value came from.
 
-PyYAML's ``CSafeLoader`` is fast but forgets positions and silently keeps the last of
-two duplicate keys. So we let libyaml *compose* the node tree (in C), walk it once in
-Python to record line/column of every key and value, catch duplicate keys and
-non-data tags, and only then *construct* plain Python objects from the same tree.
-Nothing here knows the record format: that is :mod:`longctx_catalog.schema`.
+PyYAML's ``CSafeLoader`` is fast but forgets positions, silently keeps the last of two
+duplicate keys and accepts tags such as ``!!binary`` and ``!!set``. We subclass it:
+libyaml composes the node tree in C, and a constructor restricted to plain data builds
+each value in one step, noting duplicate keys and refusing other tags, recursive
+aliases and merge keys as it goes. The node tree is kept so a position is looked up
+only when a problem is reported, which keeps loading a few thousand files close to
+the cost of a bare ``yaml.load``. Nothing here knows the record format: that is
+:mod:`longctx_catalog.schema`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
 
 from .diagnostics import Diagnostic, Location
 
@@ -23,39 +27,153 @@ TAXONOMY_FILE = "taxonomy.yaml"
 PAPERS_DIR = "papers"
 RECORD_SUFFIXES = (".yaml", ".yml")
 
-# Plain data types only. Anything else (``!!python/object``, ``!!binary``, custom
-# ``!tags``) is refused before construction, so loading can never run code.
 _TAG = "tag:yaml.org,2002:"
-SAFE_TAGS = frozenset(_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map"))
 
 KeyPath = tuple[str | int, ...]
 
 
 @dataclass
 class YamlDoc:
-    """One parsed file: its data plus the position of each key and value."""
+    """One parsed file: its data, plus its text to find positions in when a problem is reported.
+
+    The node tree is composed again only on the first position lookup: keeping every
+    file's nodes alive would cost memory and garbage-collector time for the many files
+    that have nothing to report.
+    """
 
     path: str  # as shown to users: relative to the catalogue root, POSIX separators
     data: Any
-    key_marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
-    value_marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
-    raw_scalars: dict[KeyPath, str] = field(default_factory=dict)
+    text: str = ""
+    _node: yaml.Node | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def node(self) -> yaml.Node | None:
+        if self._node is None and self.text:
+            self._node = yaml.compose(self.text, Loader=yaml.CSafeLoader)
+        return self._node
+
+    def _find(self, keypath: KeyPath) -> tuple[yaml.Node | None, yaml.Node | None, bool]:
+        """(key node, value node, found all the way) for the deepest part of ``keypath`` in the tree."""
+        node, key_node = self.node, None
+        for part in keypath:
+            if isinstance(node, yaml.MappingNode):
+                match = None
+                for k, v in node.value:  # the last of duplicate keys, as the data holds it
+                    if isinstance(k, yaml.ScalarNode) and k.value == str(part):
+                        match = (k, v)
+                if match is None:
+                    return key_node, node, False
+                key_node, node = match
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                key_node, node = None, node.value[part]
+            else:
+                return key_node, node, False
+        return key_node, node, True
 
     def loc(self, keypath: KeyPath = (), *, key: bool = False) -> Location:
-        """Where ``keypath`` is written; falls back to the nearest enclosing value."""
-        marks = self.key_marks if key else self.value_marks
-        kp = keypath
-        while kp:
-            if kp in marks:
-                line, col = marks[kp]
-                return Location(self.path, line, col)
-            marks = self.value_marks
-            kp = kp[:-1]
-        return Location(self.path, 1, 1)
+        """Where ``keypath`` is written (its key with ``key=True``); else the nearest enclosing value."""
+        if self.node is None:
+            return Location(self.path, 1, 1)
+        key_node, node, found = self._find(keypath)
+        target = key_node if (key and found and key_node is not None) else node
+        if target is None or not keypath:
+            return Location(self.path, 1, 1)
+        return Location(self.path, target.start_mark.line + 1, target.start_mark.column + 1)
 
     def raw(self, keypath: KeyPath) -> str | None:
         """The scalar exactly as written in the file (e.g. ``2310.05210`` before it became a float)."""
-        return self.raw_scalars.get(keypath)
+        _, node, found = self._find(keypath)
+        return node.value if found and isinstance(node, yaml.ScalarNode) else None
+
+    def top_level_keys(self) -> dict[str, tuple[int, int]]:
+        """Each top-level key's (line, column), 1-based, in file order."""
+        if not isinstance(self.node, yaml.MappingNode):
+            return {}
+        return {k.value: (k.start_mark.line + 1, k.start_mark.column + 1) for k, _ in self.node.value
+                if isinstance(k, yaml.ScalarNode)}
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """Well-formed YAML that records may not contain; carries its diagnostic code."""
+
+    def __init__(self, code: str, message: str, mark: yaml.Mark) -> None:
+        super().__init__(problem=message, problem_mark=mark)
+        self.code = code
+
+
+class _Loader(yaml.CSafeLoader):
+    """``CSafeLoader`` that builds plain data only and notes duplicate keys."""
+
+    def __init__(self, text: str, path: str) -> None:
+        super().__init__(text)
+        self.path = path
+        self.duplicates: list[Diagnostic] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # BaseConstructor's, not SafeConstructor's: no merge-key flattening (a `<<` key
+        # reaches _refuse_tag). Duplicate keys are looked for only when the mapping came
+        # out shorter than the text, so files without them pay nothing.
+        mapping = yaml.constructor.BaseConstructor.construct_mapping(self, node, deep=deep)
+        if len(mapping) != len(node.value):
+            self._note_duplicates(node)
+        return mapping
+
+    def _note_duplicates(self, node: yaml.MappingNode) -> None:
+        seen: dict[str, int] = {}
+        for key_node, _ in node.value:
+            key = key_node.value
+            if key in seen:
+                mark = key_node.start_mark
+                self.duplicates.append(Diagnostic.make(
+                    Location(self.path, mark.line + 1, mark.column + 1),
+                    "LC003",
+                    f"duplicate key {key!r} (first at line {seen[key]}); YAML would silently keep only the last "
+                    "one, so delete or merge one of them",
+                ))
+            else:
+                seen[key] = key_node.start_mark.line + 1
+
+
+def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> list[Any]:
+    # One step, not SafeConstructor's two-step generator: an alias to an ancestor then
+    # fails as "recursive" instead of quietly building a self-containing list.
+    return loader.construct_sequence(node, deep=True)
+
+
+def _construct_map(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
+    return loader.construct_mapping(node, deep=True)
+
+
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    try:
+        return SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError as err:
+        raise _Refused("LC002", f"{node.value} is not a calendar date ({err}); check the month and day",
+                       node.start_mark) from None
+
+
+def _refuse_tag(loader: _Loader, node: yaml.Node) -> Any:
+    if node.tag == _TAG + "merge":
+        raise _Refused("LC004", "YAML merge keys ('<<') are not supported; write the fields out in full",
+                       node.start_mark)
+    raise _Refused("LC004", f"YAML tag {node.tag.replace(_TAG, '!!')!r} is not allowed; records hold plain "
+                   "strings, numbers, dates, lists and mappings only", node.start_mark)
+
+
+# Plain data types only. Anything else (``!!python/object``, ``!!binary``, ``!!set``,
+# custom ``!tags``) is refused, so loading can never run code or surprise a check.
+_Loader.yaml_constructors = {
+    _TAG + "null": SafeConstructor.construct_yaml_null,
+    _TAG + "bool": SafeConstructor.construct_yaml_bool,
+    _TAG + "int": SafeConstructor.construct_yaml_int,
+    _TAG + "float": SafeConstructor.construct_yaml_float,
+    _TAG + "str": SafeConstructor.construct_yaml_str,
+    _TAG + "timestamp": _construct_timestamp,
+    _TAG + "seq": _construct_seq,
+    _TAG + "map": _construct_map,
+    None: _refuse_tag,
+}
+_Loader.yaml_multi_constructors = {}
 
 
 def _mark_location(path: str, text: str, err: yaml.YAMLError) -> Location:
@@ -103,117 +221,34 @@ def _yaml_problem(err: yaml.YAMLError) -> str:
     return f"{text} — {hint}" if hint else text
 
 
-class _Walker:
-    """Records positions and refuses what we do not want, in one pass over the node tree."""
-
-    def __init__(self, doc: YamlDoc, cycle_code: str) -> None:
-        self.doc = doc
-        self.cycle_code = cycle_code
-        self.diagnostics: list[Diagnostic] = []
-        self.safe = True
-        self._visited: set[int] = set()
-        self.timestamps: list[tuple[str, yaml.Mark]] = []  # to locate an impossible date such as 2023-02-30
-
-    def _at(self, mark: yaml.Mark) -> Location:
-        return Location(self.doc.path, mark.line + 1, mark.column + 1)
-
-    def walk(self, node: yaml.Node, path: KeyPath, ancestors: frozenset[int] = frozenset()) -> None:
-        if id(node) in ancestors:
-            self.safe = False
-            self.diagnostics.append(
-                Diagnostic.make(
-                    self._at(node.start_mark), self.cycle_code, "a YAML alias refers to its own ancestor, which "
-                    "would make an endless loop; write the value out instead"
-                )
-            )
-            return
-        if node.tag not in SAFE_TAGS:
-            self.safe = False
-            self.diagnostics.append(
-                Diagnostic.make(
-                    self._at(node.start_mark),
-                    "LC004",
-                    f"YAML tag {node.tag.replace(_TAG, '!!')!r} is not allowed; records hold plain "
-                    "strings, numbers, dates, lists and mappings only",
-                )
-            )
-            return
-        self.doc.value_marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-        if id(node) in self._visited:  # an alias: already walked; skip to stay linear
-            return
-        self._visited.add(id(node))
-        if isinstance(node, yaml.ScalarNode):
-            self.doc.raw_scalars[path] = node.value
-            if node.tag == _TAG + "timestamp":
-                self.timestamps.append((node.value, node.start_mark))
-            return
-        inner = ancestors | {id(node)}
-        if isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self.walk(item, (*path, i), inner)
-            return
-        seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _TAG + "merge":
-                self.safe = False
-                self.diagnostics.append(
-                    Diagnostic.make(
-                        self._at(key_node.start_mark), "LC004", "YAML merge keys ('<<') are not supported; "
-                        "write the fields out in full"
-                    )
-                )
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.safe = False
-                self.diagnostics.append(
-                    Diagnostic.make(self._at(key_node.start_mark), "LC103", "a mapping key must be a plain name")
-                )
-                continue
-            key = key_node.value
-            if key in seen:
-                self.diagnostics.append(
-                    Diagnostic.make(
-                        self._at(key_node.start_mark),
-                        "LC003",
-                        f"duplicate key {key!r} (first at line {seen[key]}); YAML would silently keep only "
-                        "the last one, so delete or merge one of them",
-                    )
-                )
-            else:
-                seen[key] = key_node.start_mark.line + 1
-            self.doc.key_marks.setdefault((*path, key), (key_node.start_mark.line + 1, key_node.start_mark.column + 1))
-            self.walk(value_node, (*path, key), inner)
-
-
 def parse_yaml(text: str, path: str, *, cycle_code: str = "LC004") -> tuple[YamlDoc | None, list[Diagnostic]]:
     """Parse one YAML document. Returns ``(None, diagnostics)`` when there is nothing usable.
 
     ``cycle_code`` is the diagnostic for an alias that contains itself (the taxonomy
     reports it as a cycle in the tree).
     """
-    doc = YamlDoc(path=path, data=None)
-    loader = yaml.CSafeLoader(text)
-    walker = _Walker(doc, cycle_code)
+    loader = _Loader(text, path)
     try:
         node = loader.get_single_node()
         if node is None:
-            return doc, []
-        walker.walk(node, ())
-        if not walker.safe:
-            return None, walker.diagnostics
-        doc.data = loader.construct_document(node)
-        return doc, walker.diagnostics
+            return YamlDoc(path, None), []
+        data = loader.construct_document(node)
+        return YamlDoc(path, data, text), sorted(loader.duplicates, key=lambda d: d.location)
+    except _Refused as err:
+        return None, [Diagnostic.make(_mark_location(path, text, err), err.code, str(err.problem))]
+    except ConstructorError as err:
+        if "recursive" in str(err.problem):
+            return None, [Diagnostic.make(_mark_location(path, text, err), cycle_code, "a YAML alias refers to its "
+                                          "own ancestor, which would make an endless loop; write the value out "
+                                          "instead")]
+        if "unhashable" in str(err.problem):
+            return None, [Diagnostic.make(_mark_location(path, text, err), "LC103", "a mapping key must be a plain "
+                                          "name")]
+        return None, [Diagnostic.make(_mark_location(path, text, err), "LC002", f"YAML: {_yaml_problem(err)}")]
     except yaml.YAMLError as err:
         return None, [Diagnostic.make(_mark_location(path, text, err), "LC002", f"YAML syntax: {_yaml_problem(err)}")]
     except (ValueError, TypeError, OverflowError, RecursionError) as err:
-        # Constructors can still fail on well-formed text: an impossible timestamp such
-        # as 2023-02-30, or an alias graph too deep to build.
-        for value, mark in walker.timestamps:
-            try:
-                yaml.SafeLoader("").construct_yaml_timestamp(yaml.ScalarNode(_TAG + "timestamp", value))
-            except ValueError as bad:
-                return None, [Diagnostic.make(Location(path, mark.line + 1, mark.column + 1), "LC002",
-                                              f"{value} is not a calendar date ({bad}); check the month and day")]
+        # Constructors can still fail on well-formed text: a structure nested too deeply to build.
         return None, [Diagnostic.make(Location(path), "LC002", f"YAML value cannot be read: {err}")]
     finally:
         loader.dispose()
@@ -242,15 +277,26 @@ def display_path(file: Path, root: Path) -> str:
 
 
 def record_files(root: Path) -> list[Path]:
-    """Every record file under ``papers/``, in a stable order."""
+    """Every record file under ``papers/``, in a stable order (by path below papers/)."""
     base = root / PAPERS_DIR
-    if not base.is_dir():
-        return []
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(Path(dirpath, f) for f in filenames if f.endswith(RECORD_SUFFIXES) and not f.startswith("."))
-    return sorted(found, key=lambda p: p.relative_to(base).as_posix())
+    found: list[tuple[str, str]] = []
+
+    def scan(folder: str, rel: str) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                scan(entry.path, f"{rel}{entry.name}/")
+            elif entry.name.endswith(RECORD_SUFFIXES):
+                found.append((f"{rel}{entry.name}", entry.path))
+
+    if base.is_dir():
+        scan(str(base), "")
+    return [Path(path) for _, path in sorted(found)]
 
 
 def iter_record_docs(root: Path) -> Iterator[tuple[Path, YamlDoc | None, list[Diagnostic]]]:

@@ -215,9 +215,14 @@ def normalise_title(title: str) -> str:
     Case, accents, punctuation and spacing are ignored, so "LongNet: Scaling ..." and
     "LONGNET - scaling ..." collide while genuinely different titles do not.
     """
-    decomposed = unicodedata.normalize("NFKD", title.casefold())
-    letters = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
-    return " ".join(letters.split())
+    folded = title.casefold()
+    if not folded.isascii():
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_NOT_ALNUM.sub(" ", folded).split())
+
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")

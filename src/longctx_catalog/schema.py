@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import os
 import re
 import reprlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -115,8 +116,12 @@ class Ctx:
 
     doc: YamlDoc
     today: dt.date
-    taxonomy_ids: Sequence[str] | None = None
+    taxonomy_ids: Collection[str] | None = None  # a set or dict view: membership is tested per tag
     diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @functools.cached_property
+    def today_iso(self) -> str:
+        return self.today.isoformat()
 
     def report(
         self, kp: KeyPath, code: str, message: str, *, key: bool = False, severity: Severity | None = None
@@ -162,7 +167,7 @@ def field_label(kp: KeyPath) -> str:
     return out or "document"
 
 
-def did_you_mean(word: object, choices: Sequence[str]) -> str:
+def did_you_mean(word: object, choices: Collection[str]) -> str:
     if not isinstance(word, str):
         return ""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
@@ -373,7 +378,7 @@ class Date(Spec):
         except ValueError:
             return ctx.report(kp, "LC122", f"{field_label(kp)} {text!r} is not a calendar date; check the month "
                               "and the day")
-        if text > ctx.today.isoformat()[: len(text)]:
+        if text > ctx.today_iso[: len(text)]:
             return ctx.report(
                 kp, "LC123", f"{field_label(kp)} {text} is in the future (today is {local_today().isoformat()}); "
                 "check the year, or use today's date"
@@ -444,6 +449,12 @@ class ArxivId(Spec):
         }
 
 
+_URL_BAD_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
+# Certainly valid: lowercase http(s), a dotted host name, optional port, then a path,
+# query or fragment without spaces. Anything else takes the slow path below.
+_URL_PLAIN = re.compile(r"https?://(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+(?::\d{1,5})?(?:[/?#][^\s\x00-\x1f\x7f]*)?\Z")
+
+
 class Url(Spec):
     label = "an http(s) URL"
 
@@ -451,7 +462,9 @@ class Url(Spec):
         if not isinstance(value, str):
             return self._wrong_type(value, kp, ctx)
         text = value.strip()
-        if any(c.isspace() or ord(c) < 32 for c in text):
+        if _URL_PLAIN.match(text):  # the common case, without urlsplit's cost
+            return text
+        if _URL_BAD_CHAR.search(text):
             return ctx.report(kp, "LC131", f"{field_label(kp)} contains spaces or control characters; "
                               "percent-encode them (%20)")
         try:
@@ -487,18 +500,25 @@ class ListOf(Spec):
             return ctx.report(kp, "LC106", f"{field_label(kp)} needs at least {self.min_items} item"
                               f"{'s' if self.min_items > 1 else ''}; add one, or remove the field")
         out: list[Any] = []
-        seen: list[Any] = []
+        seen: set[Any] = set()
+        seen_unhashable: list[Any] = []  # e.g. {url, official} mappings
         ok = True
         for i, item in enumerate(value):
             checked = self.item.check(item, (*kp, i), ctx)
             if checked is INVALID:
                 ok = False
                 continue
-            if self.unique and checked in seen:
-                ctx.report((*kp, i), "LC104", f"{field_label((*kp, i))} repeats {brief(checked)}; list it once")
-                ok = False
-                continue
-            seen.append(checked)
+            if self.unique:
+                try:
+                    repeated = checked in seen
+                    seen.add(checked)
+                except TypeError:
+                    repeated = checked in seen_unhashable
+                    seen_unhashable.append(checked)
+                if repeated:
+                    ctx.report((*kp, i), "LC104", f"{field_label((*kp, i))} repeats {brief(checked)}; list it once")
+                    ok = False
+                    continue
             out.append(checked)
         return tuple(out) if ok else INVALID
 
@@ -858,6 +878,7 @@ RECORD_FIELDS: tuple[Field, ...] = (
 )
 
 FIELDS: dict[str, Field] = {f.name: f for f in RECORD_FIELDS}
+REQUIRED_FIELDS: tuple[Field, ...] = tuple(f for f in RECORD_FIELDS if f.required)
 FIELD_ORDER: tuple[str, ...] = tuple(FIELDS)
 
 
@@ -865,11 +886,14 @@ FIELD_ORDER: tuple[str, ...] = tuple(FIELDS)
 # Record checks
 
 
-_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bet al)(?<!\bvs)(?<!\betc)[.!?](?=\s+[A-Z0-9\"'(])")
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9\"'(])")
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|et al|vs|etc)\Z")
 
 
 def count_sentences(text: str) -> int:
-    return len(_SENTENCE_END.findall(text)) + 1
+    """Sentences in ``text``: a full stop, ! or ? followed by a capital starts a new one,
+    except after e.g., i.e., et al., vs. and etc."""
+    return 1 + sum(1 for m in _SENTENCE_END.finditer(text) if not _ABBREVIATION.search(text, 0, m.start()))
 
 
 def _month_distance(a: tuple[int, int], b: tuple[int, int]) -> int:
@@ -910,8 +934,9 @@ def check_record(doc: YamlDoc, stem: str, ctx: Ctx) -> Record | None:
                 "(run `longctx schema --format markdown` for every field)",
                 key=True,
             )
-    for f in RECORD_FIELDS:
-        if f.name == "kind" or f.name not in data:
+    for name, raw in data.items():
+        f = FIELDS.get(name)  # type: ignore[call-overload]
+        if f is None or name == "kind":
             continue
         if kind is not None and kind not in f.kinds:
             ctx.report(
@@ -922,11 +947,11 @@ def check_record(doc: YamlDoc, stem: str, ctx: Ctx) -> Record | None:
                 key=True,
             )
             continue
-        checked = f.spec.check(data[f.name], (f.name,), ctx)
+        checked = f.spec.check(raw, (f.name,), ctx)
         if checked is not INVALID:
             values[f.name] = checked
-    for f in RECORD_FIELDS:
-        if f.required and f.name not in data and (kind is None or kind in f.kinds):
+    for f in REQUIRED_FIELDS:
+        if f.name not in data and (kind is None or kind in f.kinds):
             ctx.report((), "LC102", f"missing required field {f.name!r}; add {_required_hint(f, stem)}")
 
     if "id" in values and values["id"] != stem:

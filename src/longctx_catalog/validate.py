@@ -9,6 +9,7 @@ decides what an error means (the CLI exits 1; ``render`` refuses to write).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,9 +49,20 @@ def load_taxonomy(root: Path) -> tuple[Taxonomy | None, list[Diagnostic]]:
 
 def load_catalog(root: Path, *, on_date: dt.date | None = None) -> tuple[Catalog, list[Diagnostic]]:
     """Load and check every file of the catalogue at ``root``."""
-    on_date = on_date or latest_today()
+    # Loading builds many objects and frees few; the cyclic garbage collector would
+    # rescan them again and again (a third of the run time at 5,000 records).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_catalog(root, on_date or latest_today())
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_catalog(root: Path, on_date: dt.date) -> tuple[Catalog, list[Diagnostic]]:
     taxonomy, diags = load_taxonomy(root)
-    taxonomy_ids = list(taxonomy.nodes) if taxonomy is not None else None
+    taxonomy_ids = taxonomy.nodes.keys() if taxonomy is not None else None
 
     loaded: list[_Loaded] = []
     n_files = 0
@@ -63,6 +75,7 @@ def load_catalog(root: Path, *, on_date: dt.date | None = None) -> tuple[Catalog
         record = check_record(doc, file.stem, ctx)
         diags.extend(ctx.diagnostics)
         if record is not None:
+            doc.data = None  # the record holds what is needed; the text stays for positions
             loaded.append(_Loaded(record, doc))
 
     metrics = None

@@ -151,7 +151,7 @@ def insert_fields(text: str, doc: YamlDoc, additions: dict[str, Any]) -> str | N
     """``text`` with each added field's YAML inserted at its canonical place; None if unsafe."""
     if not isinstance(doc.data, dict) or text.lstrip().startswith(("{", "[")):
         return None
-    top = {kp[0]: mark for kp, mark in doc.key_marks.items() if len(kp) == 1}
+    top = doc.top_level_keys()
     if any(col != 1 for _, col in top.values()):
         return None
     lines = text.splitlines(keepends=True)
