@@ -15,4 +15,6 @@ COMMAND_MODULES = (
     "export_bib",
     "links",
     "render",
+    "build",
+    "serve",
 )
