@@ -403,6 +403,7 @@ class Views:
     pages: dict[str, str] = field(init=False)  # node id -> its page
     position: dict[str, int] = field(init=False)  # record id -> place in `ordered` (newest first)
     _ids: dict[str, frozenset[str]] = field(init=False, default_factory=dict)  # memo for related()
+    _trails: dict[tuple[str, str], Md] = field(init=False, default_factory=dict)  # memo for trail()
 
     def __post_init__(self) -> None:
         taxonomy = self.catalog.taxonomy
@@ -517,6 +518,19 @@ class Views:
         if ids is None:
             ids = self._ids[key] = frozenset(r.id for r in self.under.get(node_id, ()))
         return ids
+
+    def trail(self, node: TaxonomyNode, page: str) -> Md:
+        """``[Methodology](..) › [Extended RoPE](..) › [Scaling Strategies](..)``, linked from ``page``.
+
+        Memoised by the page's folder: every record page shares one, so each node's
+        trail is written once however many records are filed under it.
+        """
+        key = (posixpath.dirname(page), node.id)
+        text = self._trails.get(key)
+        if text is None:
+            text = self._trails[key] = Md(" › ".join(
+                f"[{escape_prose(n.title)}]({_link(page, self.pages[n.id])})" for n in node.lineage()))
+        return text
 
     def months(self, records: Iterable[Record]) -> list[tuple[str, list[Record]]]:
         """Records grouped by ``YYYY-MM`` (or ``YYYY`` when that is all we know), newest group first."""

@@ -504,15 +504,19 @@ class Prepared:
 
     @property
     def extra_inputs(self) -> list[str]:
-        """Files outside the catalogue's usual folders that the site config pulls in."""
-        extra = [str(self.config.path)]
-        if self.config.custom_dir is not None:
-            extra.append(str(self.config.custom_dir))
-        for key in ("hooks", "watch"):
-            value = self.config.data.get(key)
-            if isinstance(value, list):
-                extra.extend(str((self.config.path.parent / str(v)).resolve()) for v in value)
-        return extra
+        return extra_inputs(self.config)
+
+
+def extra_inputs(config: SiteConfig) -> list[str]:
+    """Files outside the catalogue's usual folders that the site config pulls in (for the input digest)."""
+    extra = [str(config.path)]
+    if config.custom_dir is not None:
+        extra.append(str(config.custom_dir))
+    for key in ("hooks", "watch"):
+        value = config.data.get(key)
+        if isinstance(value, list):
+            extra.extend(str((config.path.parent / str(v)).resolve()) for v in value)
+    return extra
 
 
 def prepare_site(catalog: Catalog, site_pages: dict[str, str]) -> tuple[Prepared | None, list[Diagnostic]]:
