@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -47,21 +48,25 @@ class Locator:
     stage: Stage
     sources: dict[str, str] = field(default_factory=dict)  # staged docs path -> source, relative to root
 
-    def __call__(self, staged: str, needle: str | None = None) -> Location:
+    def __call__(self, staged: str, link: str | None = None) -> Location:
+        """Where ``staged`` comes from, at the line holding ``link`` when it can be found."""
         source = self.sources.get(staged)
         path = self.root / source if source else self.stage.docs / staged
         shown = source or path.relative_to(self.root).as_posix()
-        line = column = 1
-        if needle:
+        if link:
+            # The staged copy may have the link rewritten (/guide/x.md for ../guide/x.md):
+            # look for it as written, then for its last part.
+            last = link.split("#")[0].rstrip("/").rsplit("/", 1)[-1]
             try:
-                for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                    index = text.find(needle)
-                    if index >= 0:
-                        line, column = number, index + 1
-                        break
+                lines = path.read_text(encoding="utf-8").splitlines()
             except OSError:
-                pass
-        return Location(shown, line, column)
+                lines = []
+            for needle in (f"({link}", link, last):
+                for number, text in enumerate(lines, 1):
+                    index = text.find(needle) if needle else -1
+                    if index >= 0:
+                        return Location(shown, number, index + 1)
+        return Location(shown)
 
 
 class _Collector(logging.Handler):
@@ -102,7 +107,7 @@ def _diagnostics(records: list[logging.LogRecord], locate: Locator) -> list[Diag
         match = _DOC_FILE.search(message)
         link = _LINK.search(message)
         if match:
-            location = locate(match.group(1), f"({link.group(1)}" if link else None)
+            location = locate(match.group(1), link.group(1) if link else None)
         else:
             location = Location(locate.stage.config_file.relative_to(locate.root).as_posix())
         out.append(Diagnostic.make(location, "LC801", f"MkDocs: {message}"))
@@ -236,6 +241,9 @@ def serve_site(
 ) -> None:
     """Serve the site with live reload; ``rebuild(folder)`` stages and builds into ``folder``.
 
+    ``watch`` lists the inputs (files or folders); one that does not exist yet is
+    watched from when it appears.
+
     Each rebuild goes to a new folder and the server switches to it only when the
     build succeeded, so a mistake in a record leaves the last good site on screen
     while the terminal says what is wrong.
@@ -244,8 +252,24 @@ def serve_site(
 
     work = Path(tempfile.mkdtemp(prefix="longctx-serve-"))
     current = {"dir": work / "0", "n": 0}
+    watched: set[Path] = set()
+    lock = threading.Lock()
+    # Touched when an input that did not exist appears (a new templates/ folder): the
+    # server rebuilds on a change to any watched file, and this one is watched.
+    appeared = work / "inputs-appeared"
+    appeared.write_text("0", encoding="utf-8")
+
+    def watch_inputs() -> bool:
+        """Watch every input that exists now; True when one was not watched before."""
+        with lock:
+            fresh = [path for path in watch if path not in watched and path.exists()]
+            for path in fresh:
+                server.watch(str(path))
+                watched.add(path)
+        return bool(fresh)
 
     def builder() -> None:
+        watch_inputs()
         current["n"] += 1
         target = work / str(current["n"])
         if rebuild(target):
@@ -255,6 +279,13 @@ def serve_site(
         else:
             shutil.rmtree(target, ignore_errors=True)
             log("the previous build stays on screen until the problems above are fixed")
+
+    stop = threading.Event()
+
+    def look_for_new_inputs() -> None:
+        while not stop.wait(1.0):
+            if watch_inputs():
+                appeared.write_text(str(time.monotonic()), encoding="utf-8")
 
     if not rebuild(current["dir"]):
         shutil.rmtree(work, ignore_errors=True)
@@ -266,14 +297,15 @@ def serve_site(
         return page.read_bytes() if code in (404, 500) and page.is_file() else None
 
     server.error_handler = error_page
-    for path in watch:
-        if path.exists():
-            server.watch(str(path))
+    watch_inputs()
+    server.watch(str(appeared))
+    threading.Thread(target=look_for_new_inputs, name="longctx-new-inputs", daemon=True).start()
     try:
-        log(f"Serving on http://{host}:{port}/ (Ctrl+C to stop); watching {len(server._watched_paths)} paths")
+        log(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
         server.serve(open_in_browser=open_browser)
     except KeyboardInterrupt:
         log("Stopped")
     finally:
+        stop.set()
         server.shutdown()
         shutil.rmtree(work, ignore_errors=True)

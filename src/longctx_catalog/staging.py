@@ -359,14 +359,14 @@ def fix_links(text: str, source: str, repo_url: str | None) -> str:
             target = _site_target(ref.group("target"), source, repo_url)
             out.append(line if target is None else f"{ref.group('lead')}{target}{line[ref.end():]}")
             continue
-        pieces = []
-        cursor = 0
-        for span in _CODE_SPAN.finditer(line):
-            pieces.append(_LINK.sub(lambda m: _fix_link(m, source, repo_url), line[cursor:span.start()]))
-            pieces.append(span.group(0))
-            cursor = span.end()
-        pieces.append(_LINK.sub(lambda m: _fix_link(m, source, repo_url), line[cursor:]))
-        out.append("".join(pieces))
+        code = [span.span() for span in _CODE_SPAN.finditer(line)]
+
+        def fix(match: re.Match[str], code: list[tuple[int, int]] = code) -> str:
+            if any(start <= match.start() < end for start, end in code):
+                return match.group(0)  # a link written inside `code` is an example, not a link
+            return _fix_link(match, source, repo_url)
+
+        out.append(_LINK.sub(fix, line))
     return "".join(out)
 
 
@@ -401,8 +401,8 @@ def _site_target(target: str, source: str, repo_url: str | None) -> str | None:
         inside = resolved[len(DOCS_DIR):].lstrip("/")
         return "/" + inside + suffix if inside else "/index.md" + suffix
     if repo_url:
-        kind = "tree" if path.endswith("/") else "blob"
-        return f"{repo_url}/{kind}/HEAD/{resolved}{suffix}"
+        kind, slash = ("tree", "/") if path.endswith("/") else ("blob", "")
+        return f"{repo_url}/{kind}/HEAD/{resolved}{slash}{suffix}"
     return ""
 
 
