@@ -464,6 +464,7 @@ def test_serve_rebuilds_when_a_record_changes(tmp_path: Path) -> None:
         ("[f](schema/a.json)", "https://github.com/o/r", "[f](https://github.com/o/r/blob/HEAD/schema/a.json)"),
         ("[new](../../issues/new?t=1)", "https://github.com/o/r", "[new](https://github.com/o/r/issues/new?t=1)"),
         ("[new](../../issues/new?t=1)", None, "new"),
+        ("> [Open an\n> issue](../../issues/new)", "https://github.com/o/r", "> [Open an\n> issue](https://github.com/o/r/issues/new)"),
         ("[web](https://example.org) [here](#top)", None, "[web](https://example.org) [here](#top)"),
         ("`[code](papers/)`", None, "`[code](papers/)`"),
         ("```\n[fenced](papers/)\n```\n", None, "```\n[fenced](papers/)\n```\n"),

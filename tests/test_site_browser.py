@@ -120,6 +120,7 @@ def open_page(browser: Any, base_url: str) -> Iterator[OpenPage]:
 
 def _shot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(600)  # let Material's fade-ins (tabs, header) finish
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 

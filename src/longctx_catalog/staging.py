@@ -324,7 +324,7 @@ _LINK = re.compile(
     r"(?P<bang>!?)\[(?P<text>(?:\\.|[^\]\\]|\[[^\]]*\])*)\]"
     r"\((?P<target><[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?P<title>\s+(?:\"[^\"]*\"|'[^']*'))?\)"
 )
-_REF_DEF = re.compile(r"^(?P<lead> {0,3}\[[^\]]+\]:\s*)(?P<target>\S+)")
+_REF_DEF = re.compile(r"^(?P<lead> {0,3}\[[^\]]+\]:[ \t]*)(?P<target>\S+)", re.M)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -337,37 +337,46 @@ def fix_links(text: str, source: str, repo_url: str | None) -> str:
     MkDocs checks and makes relative wherever the page is staged. Links to other
     files of the repository (``papers/``, ``schema/...``) and GitHub-relative ones
     (``../../issues/new``) point at the repository when ``repo_url`` is set and are
-    reduced to their text otherwise, so the site has no broken link.
+    reduced to their text otherwise, so the site has no broken link. Code (fenced
+    blocks and `spans`) is left alone; a link's text may run over lines.
     """
     out = []
-    fence: str | None = None
-    for line in text.splitlines(keepends=True):
-        match = _FENCE.match(line)
-        if match:
-            mark = match.group(1)
-            if fence is None:
-                fence = mark
-            elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip().strip(mark[0]):
-                fence = None
-            out.append(line)
+    for is_code, chunk in _fenced_chunks(text):
+        if is_code:
+            out.append(chunk)
             continue
-        if fence is not None:
-            out.append(line)
-            continue
-        ref = _REF_DEF.match(line)
-        if ref:
-            target = _site_target(ref.group("target"), source, repo_url)
-            out.append(line if target is None else f"{ref.group('lead')}{target}{line[ref.end():]}")
-            continue
-        code = [span.span() for span in _CODE_SPAN.finditer(line)]
+        code = [span.span() for span in _CODE_SPAN.finditer(chunk)]
 
         def fix(match: re.Match[str], code: list[tuple[int, int]] = code) -> str:
             if any(start <= match.start() < end for start, end in code):
                 return match.group(0)  # a link written inside `code` is an example, not a link
             return _fix_link(match, source, repo_url)
 
-        out.append(_LINK.sub(fix, line))
+        def fix_ref(match: re.Match[str]) -> str:
+            target = _site_target(match.group("target"), source, repo_url)
+            return match.group(0) if target is None else f"{match.group('lead')}{target}"
+
+        out.append(_LINK.sub(fix, _REF_DEF.sub(fix_ref, chunk)))
     return "".join(out)
+
+
+def _fenced_chunks(text: str) -> list[tuple[bool, str]]:
+    """The text cut into (is fenced code, chunk) pieces, in order."""
+    chunks: list[tuple[bool, list[str]]] = []
+    fence: str | None = None
+    for line in text.splitlines(keepends=True):
+        match = _FENCE.match(line)
+        inside = fence is not None
+        if match:
+            mark = match.group(1)
+            if fence is None:
+                fence, inside = mark, True
+            elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip().strip(mark[0]):
+                fence = None
+        if not chunks or chunks[-1][0] != inside:
+            chunks.append((inside, []))
+        chunks[-1][1].append(line)
+    return [(inside, "".join(lines)) for inside, lines in chunks]
 
 
 def _fix_link(match: re.Match[str], source: str, repo_url: str | None) -> str:
