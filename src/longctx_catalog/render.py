@@ -150,7 +150,7 @@ def make_environment(root: Path, *, site: bool = False) -> jinja2.Environment:
         # formatting
         num=fmt_number,
         tokens=fmt_tokens,
-        flag=fmt_flag,
+        flag=fmt_check if site else fmt_flag,
         month=month_label,
         plural=plural,
         repo=repo_name,
@@ -302,6 +302,11 @@ def plural(count: int, word: str, words: str = "") -> Md:
 
 def fmt_flag(value: bool | None) -> Md:
     return Md("" if value is None else "✅" if value else "❌")
+
+
+def fmt_check(value: bool | None) -> Md:
+    """The site's yes/no marks: text glyphs every font has, where emoji may show as empty boxes."""
+    return Md("" if value is None else "✓" if value else "✗")
 
 
 def month_label(key: str) -> Md:
