@@ -286,6 +286,7 @@ def serve_site(
         return bool(fresh)
 
     def builder() -> None:
+        log("a change was seen; rebuilding")
         watch_inputs()
         current["n"] += 1
         target = work / str(current["n"])
