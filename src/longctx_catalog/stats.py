@@ -344,7 +344,8 @@ def baselines_chart(catalog: Catalog) -> Chart:
         top_model = max(models, key=lambda m: (m.max_context or 0, m.id))
         desc = (f"{len(models)} baseline models by maximum context length (L_max, log scale)"
                 + (f", {len(dated)} placed by release date" if dated else "")
-                + (f"; {len(undated)} without a date are in the last column" if undated else "")
+                + (f"; {len(undated)} without a date are in the last column" if undated and dated else "")
+                + ("; none has a release date yet, so they are spread by L_max alone" if not dated else "")
                 + f". The longest is {top_model.display_title} at {tokens_label(top_model.max_context or 0)} tokens.")
     else:
         desc = "No baseline model with an L_max in the catalogue yet."

@@ -8,7 +8,9 @@
  * Speed at thousands of records: each row's searchable text is folded to lower case
  * without accents once; a keystroke runs one pass over plain arrays (text, facets
  * and facet counts together) and puts at most a page of ready-made rows in the
- * table. Row elements are built the first time they are shown and reused.
+ * table. Row elements are built the first time they are shown and reused. The
+ * table is made of grid rows, not <table> rows, so that rows below the screen can
+ * skip layout (content-visibility): typing then costs the layout of what is seen.
  *
  * The view lives in the address bar (?text=...&topic=...&from=...&sort=...; not
  * "q", which opens Material's search), replaced
@@ -66,7 +68,7 @@
     this.dataUrl = dataUrl;
     this.siteRoot = new URL(".", dataUrl).href;
     this.q = root.querySelector(".lc-x-q");
-    this.tbody = root.querySelector(".lc-x-table tbody");
+    this.tbody = root.querySelector(".lc-x-tbody");
     this.rowEls = [];
     this.orders = {};
     this.shown = PAGE;
@@ -281,7 +283,7 @@
     // Sorting: the column headers and, for phones, a select.
     this.sortSelect = root.querySelector(".lc-x-sort");
     this.sortSelect.addEventListener("change", function () { self.setSort(self.sortSelect.value); });
-    this.headers = Array.prototype.slice.call(root.querySelectorAll("th[data-sort]"));
+    this.headers = Array.prototype.slice.call(root.querySelectorAll("[role=columnheader][data-sort]"));
     this.headers.forEach(function (th) {
       th.querySelector("button").addEventListener("click", function () {
         var key = th.getAttribute("data-sort");
@@ -557,8 +559,10 @@
     var cached = this.rowEls[i];
     if (cached) return cached;
     var r = this.data.rows[i], data = this.data;
-    var tr = el("tr");
-    var cell = el("td", "lc-x-c-title");
+    var tr = el("div", "lc-x-row");
+    tr.setAttribute("role", "row");
+    var cell = el("div", "lc-x-c-title");
+    cell.setAttribute("role", "cell");
     var link = el("a", "lc-x-title", r.t);
     link.href = this.pageUrl(r.i);
     cell.appendChild(link);
@@ -590,12 +594,13 @@
       ["lc-x-c-code", "Code", r.c === 2 ? "official" : r.c === 1 ? "others'" : "", ""]
     ];
     cells.forEach(function (c) {
-      var td = el("td", c[0], c[2] || c[3]);
+      var td = el("div", c[0], c[2] || c[3]);
+      td.setAttribute("role", "cell");
       td.setAttribute("data-label", c[1]);
+      if (c[1] === "Lmax" && r.l) td.title = number(r.l) + " tokens";
       if (!c[2]) td.classList.add("lc-x-blank"); // hidden on phones, where cells carry their labels
       tr.appendChild(td);
     });
-    if (r.l) tr.cells[4].title = number(r.l) + " tokens";
     this.rowEls[i] = tr;
     return tr;
   };
