@@ -561,6 +561,7 @@
     var r = this.data.rows[i], data = this.data;
     var tr = el("div", "lc-x-row");
     tr.setAttribute("role", "row");
+    tr.setAttribute("data-id", r.i);
     var cell = el("div", "lc-x-c-title");
     cell.setAttribute("role", "cell");
     var link = el("a", "lc-x-title", r.t);
