@@ -141,6 +141,7 @@
   };
 
   Explorer.prototype.writeUrl = function () {
+    if (!this.root.isConnected) return; // instant navigation has moved on: the address is another page's
     var s = this.state, params = new URLSearchParams();
     if (s.q) params.set("text", s.q);
     s.topic.forEach(function (v) { params.append("topic", v); });
