@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 import bibtexparser
 import pytest
 
-from conftest import REPO
+from conftest import REPO, make_site_catalogue, run_longctx
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
@@ -55,9 +55,24 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+EVENTS = """\
+- date: 2026-11-23
+  record: yarn
+  arxiv: '2309.00071'
+  kind: new-version
+  old: v2
+  new: v3
+"""
+
+
 @pytest.fixture(scope="module")
-def site(explorer_site: Path) -> Path:
-    return explorer_site
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site tests' catalogue, with an arXiv event, built by `longctx build`: its site folder."""
+    root = make_site_catalogue(tmp_path_factory.mktemp("explorer") / "catalogue")
+    (root / "data" / "arxiv" / "events.yaml").write_text(EVENTS, encoding="utf-8")
+    result = run_longctx(root, "build")
+    assert result.returncode == 0, result.stderr
+    return root / "site"
 
 
 @pytest.fixture(scope="module")
@@ -310,10 +325,10 @@ def test_hostile_title_shows_as_text(open_page: OpenPage) -> None:
 
 def test_explorer_starts_after_instant_navigation(open_page: OpenPage) -> None:
     page = open_page("")
-    page.locator("a[href$='explorer/']").first.click()  # Material's instant navigation: no page load
+    page.locator(".md-content a[href$='explorer/']").first.click()  # Material's instant navigation: no page load
     ready(page)
     assert len(shown_ids(page)) > 1
-    page.locator("a[href$='statistics/']").first.click()
+    page.locator(".md-content a[href$='statistics/']").first.click()
     page.wait_for_selector("svg.lc-chart")
     page.go_back()
     ready(page)
@@ -344,12 +359,13 @@ def test_statistics_charts_have_titles(open_page: OpenPage) -> None:
         assert title and chart.locator(":scope > desc").text_content()
         assert chart.bounding_box()["width"] > 300
     assert page.locator("details.lc-numbers table").count() == 4
-    # series colours follow the colour scheme
-    light = page.eval_on_selector(".lc-chart .lc-series-0", "e => getComputedStyle(e).fill")
-    page.emulate_media(color_scheme="dark")
-    page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
-    dark = page.eval_on_selector(".lc-chart .lc-series-0", "e => getComputedStyle(e).fill")
-    assert light != dark
+    # series colours follow the colour scheme when the reader switches it
+    fill = "e => getComputedStyle(e).fill"
+    light = page.eval_on_selector(".lc-chart .lc-series-0", fill)
+    page.locator("form[data-md-component='palette'] label:not([hidden])").click()
+    page.wait_for_selector("body[data-md-color-scheme='slate']")
+    dark = page.eval_on_selector(".lc-chart .lc-series-0", fill)
+    assert light == "rgb(0, 114, 178)" and dark == "rgb(86, 180, 233)"
 
 
 def test_every_page_announces_the_feed(open_page: OpenPage, base_url: str, site: Path) -> None:
@@ -411,21 +427,3 @@ def test_screenshots(open_page: OpenPage, name: str, path: str, viewport: dict[s
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=path.startswith("statistics"))
     assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
 
-
-# INTERIM (until the site branch lands): a Material site with the extras and stub record pages.
-@pytest.fixture(scope="module")
-def explorer_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import shutil
-    import subprocess
-    import sys
-
-    from conftest import FIXTURES
-
-    work = tmp_path_factory.mktemp("explorer")
-    root = Path(shutil.copytree(FIXTURES / "render-catalogue", work / "catalogue"))
-    (root / "papers" / "xss.yaml").write_text(
-        "id: xss\ntitle: '<script>alert(1)</script> and <img src=x onerror=alert(2)>'\nauthors: [Mallory]\n"
-        "date: 2023-05\ntags: [rope-scaling]\ntldr: Tries to run script.\nadded: 2026-11-02\n", encoding="utf-8")
-    subprocess.run([sys.executable, "/tmp/lcx/build_mini.py", str(root), str(work / "out")], check=True,
-                   capture_output=True)
-    return work / "out" / "site"

@@ -53,7 +53,7 @@ class Branch:
 
 
 def page_environment(catalog: Catalog) -> jinja2.Environment:
-    env = make_environment(catalog.root)
+    env = make_environment(catalog.root, site=True)
     env.filters["html"] = _html
     return env
 
