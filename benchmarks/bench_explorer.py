@@ -171,14 +171,23 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="page loads, each typing every query (default 3)")
     parser.add_argument("--full", action="store_true", help="build the whole site with `longctx build`")
     parser.add_argument("--keep", type=Path, help="build here and keep it (default: a temporary folder)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --keep: measure the site built there before, with the current explorer.js/css")
     args = parser.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-explorer-"))
     try:
         catalogue = work / "catalogue"
-        make(args.records, catalogue, seed=1)
         start = time.perf_counter()
-        site = build_full(catalogue) if args.full else build_mini(catalogue, work / "mini")
+        if args.reuse and args.keep:
+            site = catalogue / "site" if args.full else work / "mini" / "site"
+            from longctx_catalog.render import package_template_dir
+
+            for name in ("explorer.js", "explorer.css"):
+                shutil.copy(package_template_dir() / "site" / "assets" / name, site / "assets" / "longctx" / name)
+        else:
+            make(args.records, catalogue, seed=1)
+            site = build_full(catalogue) if args.full else build_mini(catalogue, work / "mini")
         built = time.perf_counter() - start
         data = (site / "explorer.json").stat().st_size
         bib = (site / "explorer-bib.json").stat().st_size
@@ -187,7 +196,8 @@ def main() -> None:
             results = measure(base + "explorer/", args.rounds)
         finally:
             server.shutdown()
-        print(f"{args.records} records; site built in {built:.1f} s ({'full' if args.full else 'explorer page only'});"
+        how = "reused" if args.reuse and args.keep else f"built in {built:.1f} s"
+        print(f"{args.records} records; site {how} ({'full' if args.full else 'explorer page only'});"
               f" explorer.json {data / 1024:.0f} KiB, explorer-bib.json {bib / 1024:.0f} KiB")
         for name, values in results.items():
             print(f"{name:10s} n={len(values):4d}  median {statistics.median(values):6.1f} ms  "

@@ -218,9 +218,14 @@ def test_typing_filters_rows(open_page: OpenPage, site: Path) -> None:
     expected = matching(site, "rope peng")
     page.wait_for_function(f"document.querySelectorAll('.lc-x-tbody .lc-x-row').length === {len(expected)}")
     assert shown_ids(page) == expected and "yarn" in expected
+    for _ in " peng":  # deleting brings rows back, in their places
+        page.locator(".lc-x-q").press("Backspace")
+    assert shown_ids(page) == matching(site, "rope")
     page.locator(".lc-x-q").fill("no such words anywhere")
     page.wait_for_selector(".lc-x-empty:not([hidden])")
     assert shown_ids(page) == []
+    page.locator(".lc-x-q").fill("")
+    assert shown_ids(page) == [r["i"] for r in explorer_data(site)["rows"]]
 
 
 def test_a_facet_narrows_rows_and_counts_follow(open_page: OpenPage, site: Path) -> None:

@@ -38,11 +38,16 @@ def records_under(catalog: Catalog, node: TaxonomyNode) -> list[Record]:
     return sorted((r for r in catalog.records if subtree.intersection(r.tags)), key=lambda r: r.id)
 
 
-def bib_files(catalog: Catalog) -> tuple[dict[str, str], list[Diagnostic]]:
-    """``catalogue.bib`` and one ``bib/<branch>.bib`` per top-level node, by path."""
+def bib_files(catalog: Catalog, entries: dict[str, str] | None = None) -> tuple[dict[str, str], list[Diagnostic]]:
+    """``catalogue.bib`` and one ``bib/<branch>.bib`` per top-level node, by path.
+
+    ``entries``: the catalogue's :func:`~longctx_catalog.bibtex.export.export_entries`, if already made.
+    """
     from .bibtex.export import bib_file, export_entries
 
-    entries, diags = export_entries(catalog.records, catalog.root)
+    diags: list[Diagnostic] = []
+    if entries is None:
+        entries, diags = export_entries(catalog.records, catalog.root)
     files = {CATALOGUE_BIB: bib_file(entries.values())}
     for branch in catalog.taxonomy.roots:
         files[branch_bib_path(branch)] = bib_file(entries[r.id] for r in records_under(catalog, branch))
@@ -155,9 +160,9 @@ def catalogue_schema_json() -> str:
     return json.dumps(catalogue_schema(), ensure_ascii=False, indent=2) + "\n"
 
 
-def download_files(catalog: Catalog) -> tuple[dict[str, str], list[Diagnostic]]:
+def download_files(catalog: Catalog, entries: dict[str, str] | None = None) -> tuple[dict[str, str], list[Diagnostic]]:
     """Every download by its path relative to the site root."""
-    files, diags = bib_files(catalog)
+    files, diags = bib_files(catalog, entries)
     files[CATALOGUE_JSON] = catalogue_json(catalog)
     files[CATALOGUE_SCHEMA] = catalogue_schema_json()
     return files, diags

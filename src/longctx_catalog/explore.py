@@ -140,11 +140,17 @@ def explorer_json(catalog: Catalog, page_pattern: str = DEFAULT_PAGE_PATTERN) ->
     return f'{head},"rows":[\n{body}\n]}}\n'
 
 
-def explorer_bib_json(catalog: Catalog) -> tuple[str, list[Diagnostic]]:
-    """``explorer-bib.json``: every record's BibTeX entry by id, keys unique across the catalogue."""
-    from .bibtex.export import export_entries
+def explorer_bib_json(catalog: Catalog, entries: dict[str, str] | None = None) -> tuple[str, list[Diagnostic]]:
+    """``explorer-bib.json``: every record's BibTeX entry by id, keys unique across the catalogue.
 
-    entries, diags = export_entries(catalog.records, catalog.root)
+    ``entries`` are :func:`~longctx_catalog.bibtex.export.export_entries`' for the
+    catalogue when the caller has them already (they take a while at thousands of records).
+    """
+    diags: list[Diagnostic] = []
+    if entries is None:
+        from .bibtex.export import export_entries
+
+        entries, diags = export_entries(catalog.records, catalog.root)
     body = ",\n".join(f"{_dumps(rid)}:{_dumps(entries[rid])}" for rid in sorted(entries))
     return f'{{"format":{FORMAT},"entries":{{\n{body}\n}}}}\n', diags
 

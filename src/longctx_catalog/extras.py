@@ -84,11 +84,13 @@ def _tidy(text: str) -> str:
 
 def site_extras(catalog: Catalog, events: list[ArxivEvent], site: SiteInfo) -> tuple[dict[str, str], list[Diagnostic]]:
     """Every extra file of the site by path, and warnings (verbatim BibTeX that had to be regenerated)."""
+    from .bibtex.export import export_entries
+
     files = render_pages(catalog)
     files[DATA_FILE] = explorer_json(catalog, site.page)
-    bib_data, diags = explorer_bib_json(catalog)
-    files[BIB_FILE] = bib_data
-    downloads, _ = download_files(catalog)  # same warnings as explorer_bib_json: reported once
+    entries, diags = export_entries(catalog.records, catalog.root)  # once, for the explorer and the downloads
+    files[BIB_FILE], _ = explorer_bib_json(catalog, entries)
+    downloads, _ = download_files(catalog, entries)
     files.update(downloads)
     files.update(feed_files(catalog, events, site))
     return files, diags

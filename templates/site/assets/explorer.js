@@ -533,10 +533,24 @@
 
   Explorer.prototype.render = function () {
     var matches = this.matches, shown = Math.min(this.shown, matches.length);
-    var fragment = document.createDocumentFragment();
-    for (var k = 0; k < shown; k++) fragment.appendChild(this.row(matches[k]));
-    this.tbody.textContent = "";
-    this.tbody.appendChild(fragment);
+    // Move as little as possible: rows that stay keep their place (and their layout).
+    // Typing narrows the list, so most keystrokes only remove rows and add some at the end.
+    var next = new Array(shown), keep = new Set(), k;
+    for (k = 0; k < shown; k++) {
+      next[k] = this.row(matches[k]);
+      keep.add(next[k]);
+    }
+    var tbody = this.tbody, child = tbody.firstElementChild, after;
+    while (child) {
+      after = child.nextElementSibling;
+      if (!keep.has(child)) tbody.removeChild(child);
+      child = after;
+    }
+    child = tbody.firstElementChild;
+    for (k = 0; k < shown; k++) {
+      if (child === next[k]) child = child.nextElementSibling;
+      else tbody.insertBefore(next[k], child);
+    }
     var total = this.data.rows.length;
     var status = matches.length === total
       ? number(total) + " records"
