@@ -77,7 +77,8 @@ def _series(i: int) -> tuple[str, str]:
 def _svg(chart_id: str, width: float, height: float, title: str, desc: str, body: Iterable[str]) -> str:
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="lc-chart" id="{_e(chart_id)}" '
-        f'viewBox="0 0 {_n(width)} {_n(height)}" width="{_n(width)}" height="{_n(height)}" role="img" '
+        f'viewBox="0 0 {_n(width)} {_n(height)}" width="{_n(width)}" height="{_n(height)}" '
+        f'style="max-width: {_n(width * 1.2)}px" role="img" '
         f'aria-labelledby="{_e(chart_id)}-title {_e(chart_id)}-desc" font-size="12" fill="currentColor">'
     )
     return "".join([
@@ -170,7 +171,7 @@ def per_year_chart(catalog: Catalog) -> Chart:
                 + (f"; {undated} undated records are not shown." if undated else "."))
     else:
         desc = "No record has a date yet."
-    width, left, right, top = 720.0, 44.0, 12.0, 14.0
+    width, left, right, top = 520.0, 36.0, 8.0, 14.0
     legend, legend_h = _legend([(b.title, i) for i, b in enumerate(branches)], left, top + 10, width - left - right)
     top += legend_h + 8
     plot_h, bottom = 220.0, 26.0
@@ -237,8 +238,8 @@ def per_node_chart(catalog: Catalog) -> Chart:
     empty = [n for n in nodes if not under[n.id]]
     if empty:
         desc += f" {len(empty)} node{'s have' if len(empty) != 1 else ' has'} no record yet."
-    width, right, row, top = 720.0, 44.0, 19.0, 8.0
-    label_w = min(320.0, max((12 * n.depth + len(n.title) * CHAR_W for n in nodes), default=100) + 12)
+    width, right, row, top = 520.0, 34.0, 19.0, 8.0
+    label_w = min(250.0, max((12 * n.depth + len(n.title) * CHAR_W for n in nodes), default=100) + 12)
     left = label_w
     height = top + row * len(nodes) + 8
     peak = max((under[n.id] for n in nodes), default=0) or 1
@@ -286,18 +287,19 @@ def code_chart(catalog: Catalog) -> Chart:
     desc = (f"{official + other} of {total} records ({pct(official + other, total)}%) link to code; "
             f"{official} link to official code from the authors. By top-level branch: "
             + "; ".join(f"{label} {pct(o + u, n)}%" for label, n, o, u, _ in shares[1:]) + ".")
-    width, right, row, top = 720.0, 64.0, 30.0, 14.0
+    width, right, row, top = 520.0, 58.0, 30.0, 14.0
     names = ["Official code", "Code by others only", "No code"]
     legend, legend_h = _legend([(names[0], 2), (names[1], 5), (names[2], 7)], 8, top + 10, width - 16)
     top += legend_h + 6
-    left = min(300.0, max(len(label) * CHAR_W for label, *_ in shares) + 16)
+    left = min(200.0, max(len(label) * CHAR_W for label, *_ in shares) + 16)
     height = top + row * len(shares) + 6
     plot_w = width - left - right
     body = list(legend)
     for j, (label, n, o, u, none) in enumerate(shares):
         y = top + j * row
         weight = ' font-weight="bold"' if j == 0 else ""
-        body.append(f'<text x="8" y="{_n(y + 18)}"{weight}>{_e(label)}</text>')
+        shown = label if len(label) * CHAR_W + 16 <= left else label[: max(int((left - 16) / CHAR_W) - 1, 1)] + "…"
+        body.append(f'<text x="8" y="{_n(y + 18)}"{weight}><title>{_e(label)}</title>{_e(shown)}</text>')
         x = left
         for value, series, name in ((o, 2, names[0]), (u, 5, names[1]), (none, 7, names[2])):
             if not n or not value:
@@ -354,7 +356,7 @@ def baselines_chart(catalog: Catalog) -> Chart:
     def series_of(m: Record) -> int:
         return 0 if m.open_source else 1 if m.open_source is False else 2
 
-    width, left, right, top = 720.0, 52.0, 14.0, 14.0
+    width, left, right, top = 560.0, 40.0, 10.0, 14.0
     present = sorted({series_of(m) for m in models})
     legend, legend_h = _legend([(series_names[s], (0, 4, 7)[s]) for s in present], left, top + 10,
                                width - left - right)
