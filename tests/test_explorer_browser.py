@@ -266,6 +266,23 @@ def test_sorting_by_date_orders_rows(open_page: OpenPage, site: Path) -> None:
     assert titles[0] <= titles[-1]
 
 
+def test_three_clicks_from_a_survey_page_then_one_to_cite(open_page: OpenPage, site: Path) -> None:
+    """Issue 5's yardstick: every extended-RoPE work since 2023 with official code, then its BibTeX."""
+    page = open_page("methodology/extended-rope/")
+    page.locator(".md-content a", has_text="cite them in the explorer").click()  # 1
+    ready(page)
+    page.locator('[data-facet="year"] .lc-x-chip', has_text="Since 2023").click()  # 2
+    page.locator('[data-facet="code"] .lc-x-chip', has_text="Official code").click()  # 3
+    rows = {r["i"]: r for r in explorer_data(site)["rows"]}
+    expected = [i for i in rows if i in under(site, "extended-rope") and rows[i].get("c") == 2
+                and rows[i].get("d", "0")[:4] >= "2023"]
+    assert expected and shown_ids(page) == expected
+    with page.expect_download() as info:
+        page.locator('[data-download="bib"]').click()  # cite
+    library = bibtexparser.parse_string(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert len(library.entries) == len(expected) and library.failed_blocks == []
+
+
 def test_a_shared_url_restores_the_view(open_page: OpenPage, site: Path) -> None:
     page = ready(open_page("explorer/"))
     page.locator(".lc-x-q").press_sequentially("context")
