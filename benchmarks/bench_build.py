@@ -15,14 +15,17 @@ the median of --runs runs, each a fresh process as a user would run it:
 - no-op:    `longctx build` when no input changed (the target is about a second);
             site/ must be the one the last `longctx build` wrote, so one build runs first.
 
-Build and bare runs alternate, so a slow spell of the machine hits both. The last
-line compares seconds per record across sizes (linear growth keeps it flat).
+Build and bare runs alternate, so a slow spell of the machine hits both. Wall time is
+what a user waits; CPU time (user + system, the build's forked child included) is
+shown too, as it is less disturbed by other work on a shared machine. The last line
+compares seconds per record across sizes (linear growth keeps it flat).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -39,13 +42,24 @@ from make_catalogue import make  # noqa: E402
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(HERE.parent / "src")}
 
 
+CPU: dict[float, float] = {}  # wall time of a run -> its CPU time
+
+
 def timed(args: list[str], cwd: Path) -> float:
+    """Wall seconds of one run (its CPU seconds are kept in CPU)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(args, cwd=cwd, env=ENV, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    CPU[elapsed] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return elapsed
+
+
+def cpu(runs: list[float]) -> float:
+    return statistics.median(CPU[t] for t in runs)
 
 
 def longctx(*args: str) -> list[str]:
@@ -79,13 +93,15 @@ def main() -> None:
             shutil.rmtree(root / "site")
             cold = timed(longctx("build"), root)
             build, bare = statistics.median(builds), statistics.median(bares)
-            rows.append((n, build, cold, bare, build / bare, statistics.median(noops)))
+            rows.append((n, build, cold, bare, build / bare, statistics.median(noops), cpu(builds), cpu(bares)))
             print(f"{n} records: build {[round(t, 1) for t in builds]}, bare {[round(t, 1) for t in bares]}, "
                   f"no-op {[round(t, 2) for t in noops]}, cold {cold:.1f}", file=sys.stderr)
 
-    print(f"{'records':>8} {'build s':>8} {'cold s':>7} {'bare s':>7} {'ratio':>6} {'no-op s':>8}")
-    for n, build, cold, bare, ratio, noop in rows:
-        print(f"{n:>8} {build:>8.1f} {cold:>7.1f} {bare:>7.1f} {ratio:>6.3f} {noop:>8.2f}")
+    print(f"{'records':>8} {'build s':>8} {'cold s':>7} {'bare s':>7} {'ratio':>6} {'no-op s':>8} "
+          f"{'build cpu':>10} {'bare cpu':>9} {'cpu ratio':>10}")
+    for n, build, cold, bare, ratio, noop, build_cpu, bare_cpu in rows:
+        print(f"{n:>8} {build:>8.1f} {cold:>7.1f} {bare:>7.1f} {ratio:>6.3f} {noop:>8.2f} "
+              f"{build_cpu:>10.1f} {bare_cpu:>9.1f} {build_cpu / bare_cpu:>10.3f}")
     if len(rows) > 1:
         per = [f"{n}: {build / n * 1000:.1f} ms" for n, build, *_ in rows]
         print("build time per record: " + ", ".join(per))

@@ -341,6 +341,16 @@ def test_site_config_problems_are_located(tmp_path: Path) -> None:
     assert not (root / "site").exists()
 
 
+def test_an_unknown_site_setting_is_a_located_error(tmp_path: Path) -> None:
+    root = make_site_catalogue(tmp_path / "cat")
+    (root / "mkdocs.yml").write_text("site_name: X\ntheme:\n  name: material\nsite_colour: red\n", encoding="utf-8")
+    result = run_longctx(root, "build")
+    assert result.returncode == 1
+    assert re.search(r"^mkdocs\.yml:4:1: error: MkDocs: .*site_colour.* \[LC802 site-config\]$", result.stderr,
+                     re.M), result.stderr
+    assert not (root / "site").exists() and "Traceback" not in result.stderr
+
+
 def test_a_hand_written_file_cannot_take_a_record_pages_place(tmp_path: Path) -> None:
     root = make_site_catalogue(tmp_path / "cat")
     (root / "docs" / "papers").mkdir(parents=True)

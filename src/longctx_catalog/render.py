@@ -474,13 +474,15 @@ class Views:
         taxonomy = self.catalog.taxonomy
         tags = [t for t in dict.fromkeys(record.tags) if t in taxonomy]
         weight = {t: taxonomy[t].depth + 1 for t in tags}
-        taken: dict[str, None] = {}
-        exclude = {record.id}
+        taken: dict[str, Record] = {}
 
-        def take(candidates: Iterable[str]) -> None:
-            fresh = [c for c in candidates if c not in exclude and c not in taken]
-            for rid in sorted(fresh, key=self.position.__getitem__)[: limit - len(taken)]:
-                taken[rid] = None
+        def take(candidates: Iterable[Record]) -> None:
+            """Add from ``candidates`` (newest first) until the list is full."""
+            for other in candidates:
+                if len(taken) >= limit:
+                    return
+                if other.id != record.id and other.id not in taken:
+                    taken[other.id] = other
 
         # Every subset of the tags, best score first: members of a subset's
         # intersection that no better subset took share exactly those tags.
@@ -495,30 +497,27 @@ class Views:
         for _, chosen in subsets:
             if len(taken) >= limit:
                 break
+            if len(chosen) == 1:  # the tag's own list is newest first already
+                take(self.tagged.get(chosen[0], []))
+                continue
             members = self._tagged_ids(chosen[0])
             for tag in chosen[1:]:
                 members = members & self._tagged_ids(tag)
-            take(members)
+            by_id = self.catalog.by_id
+            take(sorted((by_id[rid] for rid in members), key=lambda r: self.position[r.id]))
         for tag in sorted(tags, key=lambda t: (-weight[t], self.order[t])):
             if len(taken) >= limit:
                 break
             parent = taxonomy[tag].parent
             if parent is not None and parent.parent is not None:  # below the top level only
-                take(self._under_ids(parent.id))
-        return [self.catalog.by_id[rid] for rid in taken]
+                take(self.under.get(parent.id, []))
+        return list(taken.values())
 
     def _tagged_ids(self, node_id: str) -> frozenset[str]:
         key = "=" + node_id
         ids = self._ids.get(key)
         if ids is None:
             ids = self._ids[key] = frozenset(r.id for r in self.tagged.get(node_id, ()))
-        return ids
-
-    def _under_ids(self, node_id: str) -> frozenset[str]:
-        key = "<" + node_id
-        ids = self._ids.get(key)
-        if ids is None:
-            ids = self._ids[key] = frozenset(r.id for r in self.under.get(node_id, ()))
         return ids
 
     def trail(self, node: TaxonomyNode, page: str) -> Md:

@@ -47,6 +47,23 @@ class Locator:
     root: Path
     stage: Stage
     sources: dict[str, str] = field(default_factory=dict)  # staged docs path -> source, relative to root
+    config: Path | None = None  # the site config people edit (mkdocs.yml)
+
+    def config_location(self, key: str | None = None) -> Location:
+        """The site config, at the line where top-level ``key`` is set when it is."""
+        path = self.config or self.stage.config_file
+        try:
+            shown = path.relative_to(self.root).as_posix()
+        except ValueError:
+            shown = str(path)
+        if key:
+            try:
+                for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                    if text.startswith(f"{key}:"):
+                        return Location(shown, number, 1)
+            except OSError:
+                pass
+        return Location(shown)
 
     def __call__(self, staged: str, link: str | None = None) -> Location:
         """Where ``staged`` comes from, at the line holding ``link`` when it can be found."""
@@ -82,25 +99,27 @@ class _Collector(logging.Handler):
 
 @contextlib.contextmanager
 def _mkdocs_logs() -> Iterator[_Collector]:
+    """Collect what MkDocs logs (its logger and its plugins' children) instead of printing it."""
     logger = logging.getLogger("mkdocs")
     collector = _Collector()
-    saved = (logger.propagate, logger.level)
+    propagate, level = logger.propagate, logger.level
     logger.addHandler(collector)
     logger.propagate = False
-    logger.setLevel(logging.INFO)
+    logger.setLevel(logging.INFO)  # MkDocs' strict mode counts WARNING records; they must be emitted
     try:
         yield collector
     finally:
         logger.removeHandler(collector)
-        logger.propagate, level = saved[0], saved[1]
+        logger.propagate = propagate
         logger.setLevel(level)
 
 
 _DOC_FILE = re.compile(r"Doc file '([^']+)'")
+_CONFIG_KEY = re.compile(r"Config value '([^'.]+)")
 _LINK = re.compile(r"contains (?:a link|an unrecognized relative link|an absolute link) '([^']+)'")
 
 
-def _diagnostics(records: list[logging.LogRecord], locate: Locator) -> list[Diagnostic]:
+def _diagnostics(records: list[logging.LogRecord], locate: Locator, code: str = "LC801") -> list[Diagnostic]:
     out = []
     for record in records:
         message = record.getMessage()
@@ -109,8 +128,9 @@ def _diagnostics(records: list[logging.LogRecord], locate: Locator) -> list[Diag
         if match:
             location = locate(match.group(1), link.group(1) if link else None)
         else:
-            location = Location(locate.stage.config_file.relative_to(locate.root).as_posix())
-        out.append(Diagnostic.make(location, "LC801", f"MkDocs: {message}"))
+            key = _CONFIG_KEY.search(message)
+            location = locate.config_location(key.group(1) if key else None)
+        out.append(Diagnostic.make(location, code, f"MkDocs: {message}"))
     return out
 
 
@@ -145,11 +165,9 @@ def _load_config(stage: Stage, site_dir: Path, strict: bool, locate: Locator):  
         try:
             config = load_config(config_file=str(stage.config_file), site_dir=str(site_dir), strict=strict)
         except (ConfigurationError, Abort) as err:
-            found = _diagnostics(logs.records, locate) or [
-                Diagnostic.make(Location(locate.stage.config_file.relative_to(locate.root).as_posix()), "LC802",
-                                f"MkDocs cannot use the site config: {err}")
-            ]
-            raise SiteError([Diagnostic.make(d.location, "LC802", d.message) for d in found]) from None
+            raise SiteError(_diagnostics(logs.records, locate, "LC802") or [
+                Diagnostic.make(locate.config_location(), "LC802", f"MkDocs cannot use the site config: {err}")
+            ]) from None
     return config
 
 
@@ -203,9 +221,8 @@ def build_site(
                     build(config)
                 except (Abort, BuildError) as err:
                     problems = _diagnostics(logs.records, locate)
-                    raise SiteError(problems or [Diagnostic.make(
-                        Location(stage.config_file.relative_to(stage.root).as_posix()), "LC801",
-                        f"MkDocs: {err}")]) from None
+                    raise SiteError(problems or [Diagnostic.make(locate.config_location(), "LC801",
+                                                                 f"MkDocs: {err}")]) from None
                 problems = _diagnostics(logs.records, locate)
                 if problems and strict:
                     raise SiteError(problems)

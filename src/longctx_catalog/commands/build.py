@@ -78,7 +78,7 @@ def command(state: State, force: bool, timings: bool) -> None:
     step("wait for docs/ (child)")
     forget_build(root)
     added = max((r.added for r in catalog.records if r.added), default=None)
-    locate = Locator(root, prepared.stage, prepared.sources)
+    locate = Locator(root, prepared.stage, prepared.sources, prepared.config.path)
     try:
         built = build_site(prepared.stage, prepared.config.site_dir, locate, strict=True,
                            epoch=date_epoch(added), progress=page_progress)
