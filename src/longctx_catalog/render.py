@@ -64,8 +64,10 @@ TECHNIQUES_PAGE = f"{DOCS_DIR}/techniques.md"
 HOME_PAGE = f"{DOCS_DIR}/index.md"
 RECORDS_DIR = f"{DOCS_DIR}/papers"  # the site's record pages: docs/papers/<id>.md (site mode only)
 # Top-level node ids that would clash with the views, the home page, the site's record
-# pages (docs/papers/<id>.md) or its about pages (docs/about/).
-RESERVED_TOP_LEVEL_IDS = ("timeline", "techniques", "papers", "index", "about")
+# pages (docs/papers/<id>.md), its about pages (docs/about/), or the site's explorer,
+# statistics, feeds (feeds/) and downloads (bib/, catalogue.*) (see extras.py).
+RESERVED_TOP_LEVEL_IDS = ("timeline", "techniques", "papers", "index", "about", "explorer", "statistics", "feeds",
+                          "bib", "catalogue")
 RELATED_LIMIT = 5
 CONTRIBUTING_FILE = "CONTRIBUTING.md"
 SITE_CONTRIBUTING_PAGE = "about/contributing.md"  # where the site shows CONTRIBUTING.md (docs-relative)

@@ -27,13 +27,15 @@ import os
 import posixpath
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from .diagnostics import Diagnostic, Location
+from .extras import ASSETS as EXTRA_ASSETS
+from .extras import PAGES as EXTRA_PAGES
 from .model import Catalog, TaxonomyNode
 from .render import (
     CONTRIBUTING_FILE,
@@ -49,6 +51,9 @@ from .render import (
     template_dirs,
 )
 
+if TYPE_CHECKING:
+    from .feed import SiteInfo
+
 CACHE_DIR = ".longctx-cache"
 STAGE_DIR = f"{CACHE_DIR}/site"
 CONFIG_FILE = "mkdocs.yml"
@@ -56,12 +61,16 @@ DEFAULT_SITE_DIR = "site"
 SITE_TEMPLATES = "site"  # templates/site/: overrides/ (theme) and assets/ (CSS, images)
 ASSETS_DIR = "assets/longctx"  # where templates/site/assets/ lands in the staged docs
 STYLESHEET = f"{ASSETS_DIR}/longctx.css"
+# The explorer's script and styles, on every page: Material's instant navigation can
+# open the explorer without loading a page, so the script must already be there.
+EXTRA_STYLESHEETS = [f"{ASSETS_DIR}/{name}" for name in EXTRA_ASSETS if name.endswith(".css")]
+SCRIPTS = [f"{ASSETS_DIR}/{name}" for name in EXTRA_ASSETS if name.endswith(".js")]
 
 # Views listed under "Browse", after the taxonomy sections: (title, docs-relative page).
-# Later views (an explorer, statistics) are added here.
 BROWSE_PAGES: list[tuple[str, str]] = [
     ("Timeline", TIMELINE_PAGE.removeprefix(DOCS_DIR + "/")),
     ("Technique table", TECHNIQUES_PAGE.removeprefix(DOCS_DIR + "/")),
+    *EXTRA_PAGES,  # the explorer and the statistics (extras.py)
 ]
 
 
@@ -447,14 +456,17 @@ def make_nav(catalog: Catalog, plan: StagePlan) -> list[Any]:
     return nav
 
 
-def derived_config(stage: Stage, config: SiteConfig, nav: list[Any], extra_css: Iterable[str]) -> str:
+def derived_config(stage: Stage, config: SiteConfig, nav: list[Any], extra_css: Iterable[str],
+                   extra_javascript: Iterable[str] = ()) -> str:
     """The config MkDocs builds with: the catalogue's settings plus what is generated."""
+    ours = [STYLESHEET, *EXTRA_STYLESHEETS]
     data: dict[str, Any] = {
         "INHERIT": _relative_or_absolute(config.path, stage.dir),
         "docs_dir": "docs",
         "site_dir": str(config.site_dir),
         "theme": {"name": "material", "custom_dir": "overrides"},
-        "extra_css": [STYLESHEET, *[c for c in extra_css if c != STYLESHEET]],
+        "extra_css": [*ours, *[c for c in extra_css if c not in ours]],
+        "extra_javascript": [*SCRIPTS, *[j for j in extra_javascript if j not in SCRIPTS]],
         "nav": nav,
         "not_in_nav": f"/{RECORDS_DIR.removeprefix(DOCS_DIR + '/')}/\n",
         # Broken links and anchors are errors (with --strict), and the record links the
@@ -491,6 +503,50 @@ def config_extra_css(config: SiteConfig) -> list[str]:
     return [str(e) for e in extra] if isinstance(extra, list) else []
 
 
+def config_extra_javascript(config: SiteConfig) -> list[str]:
+    """The config's own scripts, as paths (an entry may also be a mapping with a ``path``)."""
+    extra = config.data.get("extra_javascript")
+    if not isinstance(extra, list):
+        return []
+    return [str(e.get("path")) if isinstance(e, dict) else str(e) for e in extra]
+
+
+def site_info(config: SiteConfig) -> SiteInfo:
+    """What the feeds and the explorer need to know of the site: its name, URLs and page addresses."""
+    from .feed import SiteInfo
+
+    data = config.data
+    url = data.get("site_url")
+    url = str(url) if isinstance(url, str) and url.startswith(("http://", "https://")) else None
+    if url and not url.endswith("/"):
+        url += "/"
+    description = data.get("site_description")
+    directory_urls = data.get("use_directory_urls", True) is not False
+    return SiteInfo(
+        name=str(data.get("site_name") or "Catalogue"),
+        url=url,
+        repo_url=config.repo_url,
+        description=str(description) if isinstance(description, str) else None,
+        page="papers/{id}/" if directory_urls else "papers/{id}.html",
+    )
+
+
+def extra_site_files(catalog: Catalog, config: SiteConfig) -> tuple[dict[str, str] | None, list[Diagnostic]]:
+    """The explorer, statistics, feeds and downloads (extras.py) by staged docs path; None with errors."""
+    from .enrich.events import load_events
+    from .extras import site_extras
+    from .render import RenderError
+
+    events, diags = load_events(catalog.root)
+    if any(d.is_error for d in diags):
+        return None, diags
+    try:
+        files, warnings = site_extras(catalog, events, site_info(config))
+    except RenderError as err:
+        return None, err.diagnostics
+    return files, [*diags, *warnings]
+
+
 # ---------------------------------------------------------------------------------
 # The whole stage
 
@@ -503,6 +559,7 @@ class Prepared:
     config: SiteConfig
     plan: StagePlan
     changed: int  # staged files written or removed
+    warnings: list[Diagnostic] = field(default_factory=list)  # worth saying, not worth stopping for
 
     @property
     def sources(self) -> dict[str, str]:
@@ -534,6 +591,10 @@ def prepare_site(catalog: Catalog, site_pages: dict[str, str]) -> tuple[Prepared
     config, diags = read_site_config(root)
     if config is None:
         return None, diags
+    extras, warnings = extra_site_files(catalog, config)
+    if extras is None:
+        return None, warnings
+    site_pages = {**site_pages, **{f"{DOCS_DIR}/{rel}": text for rel, text in extras.items()}}
     plan, diags = plan_stage(root, catalog, site_pages, config)
     if diags:
         return None, diags
@@ -541,9 +602,9 @@ def prepare_site(catalog: Catalog, site_pages: dict[str, str]) -> tuple[Prepared
     nav = make_nav(catalog, plan)
     changed = sync_folder(stage.docs, plan.docs)
     changed += sync_folder(stage.overrides, plan.overrides)
-    text = derived_config(stage, config, nav, config_extra_css(config))
+    text = derived_config(stage, config, nav, config_extra_css(config), config_extra_javascript(config))
     target = stage.config_file
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
         target.write_text(text, encoding="utf-8")
         changed += 1
-    return Prepared(stage, config, plan, changed), []
+    return Prepared(stage, config, plan, changed, warnings), []

@@ -51,6 +51,7 @@ def stage_site(catalog: Catalog, *, quiet: bool = False) -> Prepared:
     if prepared is None:
         print_problems(diags)
         raise DataProblem(f"{len(diags)} problem(s); the site was not built") from None
+    print_problems(prepared.warnings)
     return prepared
 
 
