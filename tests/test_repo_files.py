@@ -77,11 +77,10 @@ def test_contributing_links_resolve() -> None:
 
 
 def test_contributing_commands_are_real_verbs_or_announced() -> None:
-    """Every `longctx VERB` the guide names is a command (check and new come with the next round)."""
+    """Every `longctx VERB` the guide names is a command."""
     text = (REPO / GUIDE).read_text(encoding="utf-8")
     verbs = set(re.findall(r"`longctx ([a-z-]+)", text))
-    pending = {"check", "build"}
-    assert verbs - set(cli.commands) <= pending
+    assert verbs - set(cli.commands) == set()
     assert {"validate", "tags", "schema", "links"} <= verbs
 
 
@@ -179,8 +178,6 @@ def test_refresh_workflow_runs_weekly_and_opens_a_pull_request() -> None:
     assert "peter-evans/create-pull-request" in uses
 
 
-@pytest.mark.xfail(strict=True, reason="check, build and enrich arrive with their own rounds (issues 3, 4, 6, 9); "
-                                       "when they are all merged this XPASSes: delete this marker")
 def test_workflow_verbs_exist() -> None:
     verbs = {verb for path in WORKFLOWS for verb in re.findall(r"\blongctx ([a-z-]+)", _runs(load_yaml(path)))}
     assert verbs - set(cli.commands) == set()

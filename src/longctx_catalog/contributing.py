@@ -65,6 +65,8 @@ ADVICE: dict[str, str] = {
     "generated pages.",
     "LC704": "Fix the template at the line shown: pass record values through `|md` (prose) or `|cell` (tables); "
     "see templates/README.md.",
+    "LC705": "Run `longctx render` and commit what it changes in `docs/` and `README.md`: generated pages are "
+    "committed so GitHub shows them, and must match the records.",
     "LC801": "Fix the link at the place shown (a page that does not exist, or an anchor that is not on it); "
     "`longctx serve` shows the site while you fix it.",
     "LC802": "Fix `mkdocs.yml` at the line shown; leave out `nav`, `docs_dir` and `not_in_nav`, which the build "

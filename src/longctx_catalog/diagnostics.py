@@ -74,6 +74,7 @@ CODES: dict[str, tuple[str, Severity, str]] = {
     "LC702": ("not-owned-output", Severity.ERROR, "render would overwrite a file it did not generate."),
     "LC703": ("page-path-clash", Severity.ERROR, "A taxonomy node's page would clash with another page."),
     "LC704": ("template-error", Severity.ERROR, "A page template failed to compile or render."),
+    "LC705": ("stale-output", Severity.ERROR, "A generated page is out of date: run `longctx render`."),
     # site (`longctx build`, `longctx serve`)
     "LC801": ("site-build", Severity.ERROR, "MkDocs reported a problem building the site (a broken link or anchor)."),
     "LC802": ("site-config", Severity.ERROR, "The site config (mkdocs.yml) cannot be used."),

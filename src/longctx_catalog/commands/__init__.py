@@ -7,6 +7,7 @@ functions, not at module level, so ``longctx --help`` and a no-op build start fa
 # The order here is the order of `longctx --help`.
 COMMAND_MODULES = (
     "validate",
+    "check",
     "tags",
     "schema",
     "add",

@@ -1,0 +1,106 @@
+"""`longctx check`: one verb that catches every kind of broken pull request, with one summary."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import make_site_catalogue, run_longctx
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fixture catalogue whose committed pages are up to date (as a green main branch is)."""
+    root = make_site_catalogue(tmp_path_factory.mktemp("check") / "catalogue")
+    assert run_longctx(root, "render").returncode == 0
+    return root
+
+
+@pytest.fixture
+def pr(rendered: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the green catalogue for one pull request to break."""
+    root = tmp_path / "pr"
+    shutil.copytree(rendered, root)
+    return root
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".longctx-cache" not in p.parts}
+
+
+def test_a_good_catalogue_passes_and_check_writes_nothing(pr: Path) -> None:
+    before = snapshot(pr)
+    result = run_longctx(pr, "check")
+    assert result.returncode == 0, result.stderr
+    assert "records (longctx validate --strict): ok" in result.stderr
+    assert "generated pages (longctx render --check): ok" in result.stderr
+    assert "site (strict MkDocs build in a temporary folder): ok" in result.stderr
+    assert "check passed" in result.stderr
+    assert snapshot(pr) == before
+    assert not (pr / "site").exists()
+
+
+def test_a_bad_record_fails_and_says_what_to_do(pr: Path) -> None:
+    record = pr / "papers" / "yarn.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("rope-scaling", "extended-rop"), encoding="utf-8")
+    result = run_longctx(pr, "check")
+    assert result.returncode == 1
+    assert re.search(r"^papers/yarn\.yaml:\d+:\d+: error: unknown tag 'extended-rop' — did you mean "
+                     r"'extended-rope'\?.*longctx tags", result.stdout, re.M), result.stdout
+    assert "records (longctx validate --strict): FAILED (1 errors, 0 warnings)" in result.stderr
+    assert "generated pages (longctx render --check): skipped" in result.stderr
+    assert "check failed" in result.stderr
+
+
+def test_a_warning_fails_too(pr: Path) -> None:
+    record = pr / "papers" / "yarn.yaml"
+    text = record.read_text(encoding="utf-8")
+    record.write_text(re.sub(r"(?m)^added: .*\n", "", text), encoding="utf-8")
+    result = run_longctx(pr, "check", "--no-site")
+    assert result.returncode == 1
+    assert ": warning: no 'added' date" in result.stdout
+
+
+def test_an_edited_record_without_re_rendering_fails(pr: Path) -> None:
+    record = pr / "papers" / "yarn.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("unevenly", "oddly"), encoding="utf-8")
+    result = run_longctx(pr, "check", "--no-site")
+    assert result.returncode == 1
+    assert re.search(r"^docs/\S+\.md:\d+:1: error: generated file out of date .*run `longctx render`.*"
+                     r"\[LC705 stale-output\]$", result.stdout, re.M), result.stdout
+
+
+def test_a_stale_readme_fails_at_the_first_changed_line(pr: Path) -> None:
+    readme = pr / "README.md"
+    lines = readme.read_text(encoding="utf-8").splitlines(keepends=True)
+    begin = next(i for i, line in enumerate(lines) if line.startswith("<!-- longctx:begin totals"))
+    lines.insert(begin + 1, "a line somebody typed inside a generated region\n")
+    readme.write_text("".join(lines), encoding="utf-8")
+    result = run_longctx(pr, "check", "--no-site")
+    assert result.returncode == 1
+    assert f"README.md:{begin + 2}:1: error: generated file out of date" in result.stdout
+
+
+def test_a_broken_internal_link_fails_the_site_step(pr: Path) -> None:
+    guide = pr / "docs" / "guide" / "notes.md"
+    guide.write_text(guide.read_text(encoding="utf-8") + "\nSee [the missing page](../nowhere.md).\n",
+                     encoding="utf-8")
+    result = run_longctx(pr, "check")
+    assert result.returncode == 1
+    assert re.search(r"^docs/guide/notes\.md:\d+:\d+: error: MkDocs: .*nowhere\.md", result.stdout, re.M), (
+        result.stdout + result.stderr)
+    assert "site (strict MkDocs build in a temporary folder): FAILED" in result.stderr
+
+
+def test_github_format_gives_annotations(pr: Path) -> None:
+    record = pr / "papers" / "yarn.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("rope-scaling", "extended-rop"), encoding="utf-8")
+    result = run_longctx(pr, "check", "--format", "github", "--no-site")
+    assert result.returncode == 1
+    assert re.search(r"^::error file=papers/yarn\.yaml,line=\d+,col=\d+,title=LC201 unknown-tag::"
+                     r"papers/yarn\.yaml:\d+:\d+: unknown tag",
+                     result.stdout, re.M), result.stdout
