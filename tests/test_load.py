@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 
@@ -203,3 +204,19 @@ def test_unhashable_key_is_a_located_error() -> None:
     assert doc is None
     assert codes(diags) == ["LC103"]
     assert diags[0].location.line == 2
+
+
+def test_parsing_leaves_no_reference_cycles() -> None:
+    # validate.py pauses the garbage collector while loading thousands of files: anything
+    # parsing leaves in a cycle (a loader, a self-calling closure) would stay in memory.
+    text = "id: x\ntags: [a, b]\ncode:\n  - url: https://a.org\n    official: true\nshared: &s [1, 2]\nagain: *s\n"
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            doc, diags = parse_yaml(text, "p.yaml")
+            assert doc is not None and diags == []
+        del doc
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -102,6 +102,7 @@ class _Refused(yaml.MarkedYAMLError):
 
 
 _STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
+_SCALAR = yaml.ScalarNode
 # First characters for which PyYAML's implicit resolvers might give a plain scalar a
 # tag other than str (bool, int, float, null, timestamp, merge, ...); any other plain
 # scalar, like every quoted one, is a string.
@@ -147,52 +148,8 @@ class _Loader(yaml.CSafeLoader):
         pass
 
     def construct_document(self, node: yaml.Node) -> Any:
-        """The node tree as plain data, like PyYAML's constructor but in one pass.
-
-        Collections are built once and shared when an alias repeats them (so an alias
-        bomb stays cheap); a collection that contains itself is refused as recursive,
-        as PyYAML does; scalars with a tag other than str go through the (restricted)
-        constructor table.
-        """
-        constructors = self.yaml_constructors
-        built: dict[int, Any] = {}
-        active: set[int] = set()
-        scalar = yaml.ScalarNode
-
-        def build(node: yaml.Node) -> Any:
-            kind, tag = node.__class__, node.tag
-            if kind is scalar:
-                return node.value if tag == _STR else constructors.get(tag, _refuse_tag)(self, node)
-            ident = id(node)
-            if ident in built:
-                return built[ident]
-            if ident in active:
-                raise ConstructorError(None, None, "found unconstructable recursive node", node.start_mark)
-            active.add(ident)
-            if kind is yaml.SequenceNode and tag == _SEQ:
-                value: Any = [item.value if item.__class__ is scalar and item.tag == _STR else build(item)
-                              for item in node.value]
-            elif kind is yaml.MappingNode and tag == _MAP:
-                value = {}
-                for key_node, value_node in node.value:
-                    if key_node.__class__ is scalar and key_node.tag == _STR:
-                        key = key_node.value
-                    else:
-                        key = build(key_node)
-                        if isinstance(key, (list, dict)):  # the only unhashable values plain data has
-                            raise ConstructorError("while constructing a mapping", node.start_mark,
-                                                   "found unhashable key", key_node.start_mark)
-                    value[key] = (value_node.value if value_node.__class__ is scalar and value_node.tag == _STR
-                                  else build(value_node))
-                if len(value) != len(node.value):
-                    self._note_duplicates(node)  # only when a key was repeated: files without pay nothing
-            else:
-                value = constructors.get(tag, _refuse_tag)(self, node)
-            active.discard(ident)
-            built[ident] = value
-            return value
-
-        return build(node)
+        """The node tree as plain data, like PyYAML's constructor but in one pass (see :func:`_build`)."""
+        return _build(node, self, {}, set())
 
     def _note_duplicates(self, node: yaml.MappingNode) -> None:
         seen: dict[str, int] = {}
@@ -208,6 +165,49 @@ class _Loader(yaml.CSafeLoader):
                 ))
             else:
                 seen[key] = key_node.start_mark.line + 1
+
+
+def _build(node: yaml.Node, loader: _Loader, built: dict[int, Any], active: set[int]) -> Any:
+    """``node`` as plain data.
+
+    Collections are built once and shared when an alias repeats them (so an alias bomb
+    stays cheap); a collection that contains itself is refused as recursive, as PyYAML
+    does; scalars tagged other than str go through the loader's restricted constructor
+    table. A plain function, not a closure: a closure that calls itself is a reference
+    cycle, and with the garbage collector paused while loading (validate.py) every
+    file's data would stay in memory.
+    """
+    kind, tag = node.__class__, node.tag
+    if kind is _SCALAR:
+        return node.value if tag == _STR else loader.yaml_constructors.get(tag, _refuse_tag)(loader, node)
+    ident = id(node)
+    if ident in built:
+        return built[ident]
+    if ident in active:
+        raise ConstructorError(None, None, "found unconstructable recursive node", node.start_mark)
+    active.add(ident)
+    if kind is yaml.SequenceNode and tag == _SEQ:
+        value: Any = [item.value if item.__class__ is _SCALAR and item.tag == _STR
+                      else _build(item, loader, built, active) for item in node.value]
+    elif kind is yaml.MappingNode and tag == _MAP:
+        value = {}
+        for key_node, value_node in node.value:
+            if key_node.__class__ is _SCALAR and key_node.tag == _STR:
+                key = key_node.value
+            else:
+                key = _build(key_node, loader, built, active)
+                if isinstance(key, (list, dict)):  # the only unhashable values plain data has
+                    raise ConstructorError("while constructing a mapping", node.start_mark,
+                                           "found unhashable key", key_node.start_mark)
+            value[key] = (value_node.value if value_node.__class__ is _SCALAR and value_node.tag == _STR
+                          else _build(value_node, loader, built, active))
+        if len(value) != len(node.value):
+            loader._note_duplicates(node)  # only when a key was repeated: files without pay nothing
+    else:
+        value = loader.yaml_constructors.get(tag, _refuse_tag)(loader, node)
+    active.discard(ident)
+    built[ident] = value
+    return value
 
 
 def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
