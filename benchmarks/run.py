@@ -56,6 +56,7 @@ from benchlib import (  # noqa: E402
     longctx,
     machine,
     run_python,
+    warm_bytecode,
 )
 from make_catalogue import make  # noqa: E402
 
@@ -326,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
                                          ("bench_explorer.py (explorer)", bench_explorer)) if module is None]
     if missing:
         log(f"not measured yet: {', '.join(missing)} not present")
+    warm_bytecode()
     try:
         results = [measure_size(n, runs, explorer_at, log) for n in sizes]
     except BenchError as err:
