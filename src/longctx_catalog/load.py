@@ -326,10 +326,12 @@ def parse_yaml(text: str, path: str, *, cycle_code: str = "LC004") -> tuple[Yaml
         loader.dispose()
 
 
-def read_yaml_file(file: Path, display: str, *, cycle_code: str = "LC004") -> tuple[YamlDoc | None, list[Diagnostic]]:
+def read_yaml_file(file: Path | str, display: str, *, cycle_code: str = "LC004",
+                   ) -> tuple[YamlDoc | None, list[Diagnostic]]:
     """Read and parse a file; every failure becomes one located diagnostic."""
     try:
-        raw = file.read_bytes()
+        with open(file, "rb") as handle:
+            raw = handle.read()
     except OSError as err:
         return None, [Diagnostic.make(Location(display), "LC001", f"cannot read file: {err.strerror or err}")]
     try:
@@ -350,6 +352,12 @@ def display_path(file: Path, root: Path) -> str:
 
 def record_files(root: Path) -> list[Path]:
     """Every record file under ``papers/``, in a stable order (by path below papers/)."""
+    return [Path(path) for _, path in _record_entries(root)]
+
+
+def _record_entries(root: Path) -> list[tuple[str, str]]:
+    """(path below papers/, file path) of every record file, sorted: plain strings, as pathlib is slow
+    for thousands of files."""
     base = root / PAPERS_DIR
     found: list[tuple[str, str]] = []
 
@@ -368,13 +376,13 @@ def record_files(root: Path) -> list[Path]:
 
     if base.is_dir():
         scan(str(base), "")
-    return [Path(path) for _, path in sorted(found)]
+    return sorted(found)
 
 
 def iter_record_docs(root: Path) -> Iterator[tuple[Path, YamlDoc | None, list[Diagnostic]]]:
-    for file in record_files(root):
-        doc, diags = read_yaml_file(file, display_path(file, root))
-        yield file, doc, diags
+    for rel, path in _record_entries(root):
+        doc, diags = read_yaml_file(path, f"{PAPERS_DIR}/{rel}")
+        yield Path(path), doc, diags
 
 
 class RootNotFound(Exception):
