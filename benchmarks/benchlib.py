@@ -53,6 +53,7 @@ class Measure:
     cpu: float
     rss_mb: float
     runs: int
+    p95: float | None = None  # where a spread matters (explorer latencies)
 
     @classmethod
     def of(cls, samples: Sequence[Sample]) -> Measure:
