@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import shutil
 import sys
+import unicodedata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -237,8 +239,10 @@ def make(n: int, out_dir: Path, seed: int = 1, *, arxiv_cache: bool = True) -> N
                 fields["context_length"] = rng.choice((8192, 32000, 128000, 1000000))
         fields["added"] = f"{rng.randint(2024, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         if kind in ("paper", "survey") and rng.random() < 0.4:
-            first = (fields["authors"][0] if isinstance(fields["authors"][0], str)
-                     else fields["authors"][0]["name"]).split()[-1].lower()
+            last = (fields["authors"][0] if isinstance(fields["authors"][0], str)
+                    else fields["authors"][0]["name"]).split()[-1]
+            # Citation keys are plain ASCII in real files (Müller -> muller, O'Brien -> obrien).
+            first = re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", last).lower())
             fields["bibtex"] = (
                 f"@article{{{first}{year}{name.lower()},\n  title={{{fields['title']}}},\n  author={{"
                 + " and ".join(a if isinstance(a, str) else a["name"] for a in fields["authors"])

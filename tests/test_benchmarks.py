@@ -84,3 +84,12 @@ def test_report_flags_missed_targets_and_growth() -> None:
     assert any("at 10,000" in m for m in missed)  # 1.71 > 1.5
     assert any("growth 10k/5k" in m for m in missed)  # 12 / 5 = 2.4 > 2.2
     assert "not measured" in text  # stages that did not run say so
+
+
+def test_generated_citation_keys_are_plain_ascii(tmp_path: Path) -> None:
+    import re
+
+    make(150, tmp_path, seed=2)
+    catalog, _ = load_catalog(tmp_path)
+    keys = [re.match(r"@\w+\{([^,]*),", r.bibtex).group(1) for r in catalog.records if r.bibtex]
+    assert keys and all(re.fullmatch(r"[a-z]+\d{4}[a-z0-9]+", key) for key in keys), keys
