@@ -511,3 +511,40 @@ def test_fixture_records_are_valid() -> None:
 
 def test_golden_instructions_are_documented() -> None:
     assert "LONGCTX_UPDATE_GOLDEN=1" in textwrap.dedent(__doc__ or "")
+
+
+def test_compiled_templates_are_reused_and_an_edit_takes_effect(tmp_path: Path) -> None:
+    # Compiled templates are cached between runs (render._bytecode_cache): a second run
+    # must load them, an edited template must be compiled afresh, and a failure in a
+    # template loaded from the cache must still be located.
+    root = copy_fixture(tmp_path)
+    (root / "templates").mkdir()
+    template = root / "templates" / "timeline.md.j2"
+    template.write_text("# Ours\n\n{{ views.ordered|length|plural('work') }}\n", encoding="utf-8")
+    for _ in range(2):
+        assert run_cli(root, "render").returncode == 0
+        assert "# Ours" in (root / "docs" / "timeline.md").read_text(encoding="utf-8")
+    template.write_text("# Edited\n\nline\n{{ record_count }}\n", encoding="utf-8")
+    for _ in range(2):
+        result = run_cli(root, "render")
+        assert result.returncode == 1
+        assert "templates/timeline.md.j2:4:1: error:" in result.stderr, result.stderr
+        assert "'record_count' is undefined" in result.stderr
+    template.write_text("# Edited\n", encoding="utf-8")
+    assert run_cli(root, "render").returncode == 0
+    assert "# Edited" in (root / "docs" / "timeline.md").read_text(encoding="utf-8")
+
+
+def test_compiled_templates_are_cached_outside_the_catalogue(tmp_path: Path) -> None:
+    from longctx_catalog import render
+
+    cache = render._bytecode_cache()
+    assert cache is not None
+    before = set(os.listdir(cache.directory))
+    root = copy_fixture(tmp_path)
+    (root / "templates").mkdir()
+    (root / "templates" / "timeline.md.j2").write_text(f"# {tmp_path.name}\n", encoding="utf-8")
+    render_into(root)
+    assert set(os.listdir(cache.directory)) - before  # this catalogue's own template was stored
+    assert not Path(cache.directory).is_relative_to(root)
+    assert {p.name for p in root.iterdir()} == {p.name for p in FIXTURE.iterdir()} | {"docs", "templates"}
