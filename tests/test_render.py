@@ -21,6 +21,8 @@ from pathlib import Path
 import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES, REPO
 from longctx_catalog.model import TaxonomyNode
@@ -548,3 +550,21 @@ def test_compiled_templates_are_cached_outside_the_catalogue(tmp_path: Path) -> 
     assert set(os.listdir(cache.directory)) - before  # this catalogue's own template was stored
     assert not Path(cache.directory).is_relative_to(root)
     assert {p.name for p in root.iterdir()} == {p.name for p in FIXTURE.iterdir()} | {"docs", "templates"}
+
+
+def _tidy_reference(text: str) -> str:
+    """tidy as first written (plain replace loops, strip and append): the faster one must agree."""
+    for junk in (" \n", "\t\n"):
+        while junk in text:
+            text = text.replace(junk, "\n")
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip("\n") + "\n"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["\n", " ", "\t", "a", "#"]), max_size=40))
+def test_tidy_agrees_with_its_reference(text: str) -> None:
+    from longctx_catalog.render import tidy
+
+    assert tidy(text) == _tidy_reference(text)
