@@ -144,6 +144,6 @@ def trusted_markdown(text: object) -> Md:
 
 def code_fence(body: str, info: str = "") -> Md:
     """A fenced code block that ``body`` cannot close: the fence is longer than any backtick run in it."""
-    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0) if "`" in body else 0
     fence = "`" * max(3, longest + 1)
     return Md(f"{fence}{info}\n{body.rstrip()}\n{fence}")
