@@ -24,6 +24,7 @@ so a template cannot forget.
 
 from __future__ import annotations
 
+import functools
 import gc
 import html
 import posixpath
@@ -279,7 +280,8 @@ def fmt_authors(record: Record, limit: int = 0, affiliations: bool = False) -> M
     return _authors(record.authors, limit, affiliations)
 
 
-@lru_cache(maxsize=1 << 14)
+# Not memoised: each record's list is formatted about once per way it is shown (an
+# entry is rendered once and reused), so a cache only paid for hashing every Author.
 def _authors(authors: tuple[Author, ...], limit: int, affiliations: bool) -> Md:
     shown = authors[:limit] if limit and len(authors) > limit else authors
     names = []
@@ -387,7 +389,12 @@ class Views:
         return [r for r in self.ordered if r.kind in kinds]
 
     def datasets_for_task(self, task: str) -> list[Record]:
-        return [r for r in self.ordered if r.kind == "dataset" and task in r.task_types]
+        return [r for r in self._datasets if task in r.task_types]
+
+    @functools.cached_property
+    def _datasets(self) -> list[Record]:
+        # Once, not once per task type: ten passes over every record showed at 10,000 records.
+        return self.of_kind("dataset")
 
     def count(self, node: TaxonomyNode) -> int:
         return len(self.under.get(node.id, ()))
@@ -612,7 +619,7 @@ def clear_caches() -> None:
     """Forget memoised escapes, links and names (benchmarks call this to time a cold run)."""
     from . import markdown
 
-    for cached in (markdown._escape_str, markdown._md_url, relative, repo_name, _authors, _link, _node_page):
+    for cached in (markdown._escape_str, markdown._md_url, relative, repo_name, _link, _node_page):
         cached.cache_clear()
 
 
