@@ -7,6 +7,10 @@ added); they build the catalogue they need with :func:`make_catalog`.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -91,3 +95,79 @@ def make_catalog(tmp_path: Path) -> Callable[..., Path]:
 def _pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make "today" a fixed date so date rules give the same answer every day."""
     monkeypatch.setenv("LONGCTX_TODAY", TODAY.isoformat())
+
+
+# ---------------------------------------------------------------------------------
+# The site, built once per test session (tests/test_site.py and test_site_browser.py)
+
+XSS_TITLE = "<img src=x onerror=alert(1)>"
+SITE_EXTRA_FILES = {
+    # A record whose title is an HTML injection attempt: it must show as text and run nothing.
+    "papers/xss-title.yaml": (
+        "id: xss-title\n"
+        f"title: '{XSS_TITLE}'\n"
+        "authors: [Mallory Quux]\n"
+        "date: 2023-05\n"
+        "tags: [rope-scaling]\n"
+        "tldr: A title that tries to run script in the page.\n"
+        "added: 2026-11-02\n"
+    ),
+    # Enriched metadata for yarn (invented text): the record page shows the abstract, quoted.
+    "data/arxiv/2309.00071.yaml": (
+        "# Fetched from arXiv by `longctx enrich`; regenerated on refresh. Curate the record in papers/ instead.\n"
+        "abstract: We pretend to stretch rotary position embeddings <script>alert(2)</script> and report\n"
+        "  numbers for $x$ that nobody measured.\n"
+        "authors:\n- name: Bowen Peng\n  affiliations:\n  - Nous Research\n- name: Jeffrey Quesnelle\n"
+        "categories:\n- cs.CL\n"
+        "id: '2309.00071'\n"
+        "primary_category: cs.CL\n"
+        "published: '2023-08-31'\n"
+        "title: 'YaRN: Efficient Context Window Extension of Large Language Models'\n"
+        "updated: '2023-11-01'\n"
+        "version: 2\n"
+    ),
+    # The contributing guide, with the kinds of links a repository's guide has.
+    "CONTRIBUTING.md": (
+        "# Contributing\n\n"
+        "Records live in [`papers/`](papers/); the schema is [here](schema/record.schema.json).\n"
+        "Suggest a paper with [the form](../../issues/new?template=suggest-a-paper.yml).\n"
+        "Read [the notes](docs/guide/notes.md#why) and [the timeline](docs/timeline.md).\n\n"
+        "## Checks\n\nSee [above](#contributing).\n\n"
+        "```markdown\n[not a link to fix](papers/)\n```\n"
+    ),
+    # A hand-written guide next to the generated pages.
+    "docs/guide/notes.md": (
+        "# Notes for curators\n\n## Why\n\nThe [home page](../index.md) and the "
+        "[scaling strategies](../methodology/extended-rope/rope-scaling.md) are generated; "
+        "the [taxonomy file](../../taxonomy.yaml) is not part of the site.\n"
+    ),
+}
+
+
+def site_env() -> dict[str, str]:
+    return {**os.environ, "LONGCTX_TODAY": TODAY.isoformat(), "NO_MKDOCS_2_WARNING": "1"}
+
+
+def run_longctx(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """The real command line, in a subprocess, as a user or CI runs it."""
+    return subprocess.run([sys.executable, "-m", "longctx_catalog", "--root", str(root), *args],
+                          capture_output=True, text=True, env=site_env(), timeout=timeout)
+
+
+def make_site_catalogue(root: Path) -> Path:
+    """The render fixture catalogue plus the files above: what the site tests build."""
+    shutil.copytree(FIXTURES / "render-catalogue", root)
+    for rel, text in SITE_EXTRA_FILES.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A catalogue whose site `longctx build` has built: the root (its site is root / "site")."""
+    root = make_site_catalogue(tmp_path_factory.mktemp("site") / "catalogue")
+    result = run_longctx(root, "build")
+    assert result.returncode == 0, result.stderr
+    return root

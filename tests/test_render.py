@@ -496,7 +496,7 @@ def test_readme_stays_small_however_big_the_catalogue(tmp_path: Path) -> None:
     readme, problems = splice((root / "README.md").read_text(encoding="utf-8"), "README.md", rendered.regions)
     assert not problems
     assert len(readme.encode()) < 64 * 1024  # GitHub stops displaying at 512 KB; we stay far below
-    assert len(rendered.pages) == len(catalog.taxonomy.nodes) + 2
+    assert len(rendered.pages) == len(catalog.taxonomy.nodes) + 3  # the timeline, the technique table, home
 
 
 def test_cli_help_has_an_example() -> None:
@@ -540,7 +540,7 @@ def test_compiled_templates_are_reused_and_an_edit_takes_effect(tmp_path: Path) 
 def test_compiled_templates_are_cached_outside_the_catalogue(tmp_path: Path) -> None:
     from longctx_catalog import render
 
-    cache = render._bytecode_cache()
+    cache = render.make_environment(tmp_path).bytecode_cache
     assert cache is not None
     before = set(os.listdir(cache.directory))
     root = copy_fixture(tmp_path)
@@ -568,3 +568,20 @@ def test_tidy_agrees_with_its_reference(text: str) -> None:
     from longctx_catalog.render import tidy
 
     assert tidy(text) == _tidy_reference(text)
+
+
+def test_compiled_templates_are_not_shared_between_environments_with_other_filters(tmp_path: Path) -> None:
+    # Jinja folds `{{ true|flag }}` to the filter's output while compiling; the site's
+    # environment has another `flag` filter than the committed pages', so the two must
+    # never load each other's compiled code (whichever compiled it first, in any process).
+    from longctx_catalog import render
+
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "flags.md.j2").write_text("{{ true|flag }}/{{ false|flag }}\n", encoding="utf-8")
+    outputs = []
+    for site in (True, False, True, False):
+        env = render.make_environment(tmp_path, site=site)
+        outputs.append(env.get_template("flags.md.j2").render())
+    assert outputs[0] == outputs[2] == f"{render.fmt_check(True)}/{render.fmt_check(False)}\n"
+    assert outputs[1] == outputs[3] == f"{render.fmt_flag(True)}/{render.fmt_flag(False)}\n"
+    assert outputs[0] != outputs[1]

@@ -61,9 +61,16 @@ ADVICE: dict[str, str] = {
     "message lists; then run `longctx render`.",
     "LC702": "Move your hand-written page away from the path `longctx render` needs (the message names it), or "
     "delete it if it is an old copy of a generated page.",
-    "LC703": "Rename the taxonomy node: `timeline`, `techniques` and `papers` are taken by generated pages.",
+    "LC703": "Rename the taxonomy node: `timeline`, `techniques`, `papers`, `index` and `about` are taken by "
+    "generated pages.",
     "LC704": "Fix the template at the line shown: pass record values through `|md` (prose) or `|cell` (tables); "
     "see templates/README.md.",
+    "LC801": "Fix the link at the place shown (a page that does not exist, or an anchor that is not on it); "
+    "`longctx serve` shows the site while you fix it.",
+    "LC802": "Fix `mkdocs.yml` at the line shown; leave out `nav`, `docs_dir` and `not_in_nav`, which the build "
+    "generates, and keep `theme: {name: material}`.",
+    "LC803": "Rename or move the file under `docs/`: `index.md`, `papers/`, `about/contributing.md` and "
+    "`assets/longctx/` are the site's own.",
     "LC901": "Copy the full address from the browser's address bar, starting with `https://`.",
     "LC902": "Apply the fix the message spells out (e.g. remove the doubled `https://`).",
     "LC903": "Check the host name; if it really is right, ignore the warning.",

@@ -74,6 +74,10 @@ CODES: dict[str, tuple[str, Severity, str]] = {
     "LC702": ("not-owned-output", Severity.ERROR, "render would overwrite a file it did not generate."),
     "LC703": ("page-path-clash", Severity.ERROR, "A taxonomy node's page would clash with another page."),
     "LC704": ("template-error", Severity.ERROR, "A page template failed to compile or render."),
+    # site (`longctx build`, `longctx serve`)
+    "LC801": ("site-build", Severity.ERROR, "MkDocs reported a problem building the site (a broken link or anchor)."),
+    "LC802": ("site-config", Severity.ERROR, "The site config (mkdocs.yml) cannot be used."),
+    "LC803": ("site-page-clash", Severity.ERROR, "A hand-written file would take the place of a generated site page."),
     # links (`longctx links`): LC90x found offline from the URL's shape, LC91x by asking the server.
     "LC901": ("bad-link", Severity.ERROR, "A URL is malformed or not an http(s) URL."),
     "LC902": ("link-typo", Severity.ERROR, "A URL has an obvious typo, such as a doubled or misspelt scheme."),

@@ -11,7 +11,16 @@ Page paths mirror the taxonomy tree under ``docs/``:
   (``docs/methodology/efficient-attention/index.md``);
 - a leaf node: ``docs/<ancestor ids>/<id>.md``
   (``docs/methodology/efficient-attention/local-attention/block-wise-attention.md``);
-- the views: ``docs/timeline.md`` and ``docs/techniques.md``.
+- the views: ``docs/timeline.md`` and ``docs/techniques.md``;
+- the home page: ``docs/index.md``.
+
+Pages are rendered in one of two modes. The default (``site=False``) makes the
+committed pages people read on GitHub: titles link to the paper. The site mode
+(``site=True``, used by ``longctx build``) renders the same templates for the
+MkDocs site, where every record also has a page of its own
+(``docs/papers/<id>.md``, from ``record.md.j2``): titles link to that page, with
+docs-absolute links (``/papers/<id>.md``) that MkDocs validates and makes relative.
+Templates tell the modes apart by the global ``site``.
 
 A node page uses ``node-<id>.md.j2`` when such a template exists (that is how the
 ``datasets``, ``metrics``, ``baselines`` and ``toolkits`` nodes become tables) and
@@ -26,6 +35,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import hashlib
 import html
 import posixpath
 import re
@@ -53,8 +63,16 @@ LABELS_TEMPLATE = "_labels.md.j2"
 TEMPLATES_DIR = "templates"
 TIMELINE_PAGE = f"{DOCS_DIR}/timeline.md"
 TECHNIQUES_PAGE = f"{DOCS_DIR}/techniques.md"
-# Top-level node ids that would clash with the views or the site's record pages (docs/papers/<id>.md).
-RESERVED_TOP_LEVEL_IDS = ("timeline", "techniques", "papers")
+HOME_PAGE = f"{DOCS_DIR}/index.md"
+RECORDS_DIR = f"{DOCS_DIR}/papers"  # the site's record pages: docs/papers/<id>.md (site mode only)
+# Top-level node ids that would clash with the views, the home page, the site's record
+# pages (docs/papers/<id>.md), its about pages (docs/about/), or the site's explorer,
+# statistics, feeds (feeds/) and downloads (bib/, catalogue.*) (see extras.py).
+RESERVED_TOP_LEVEL_IDS = ("timeline", "techniques", "papers", "index", "about", "explorer", "statistics", "feeds",
+                          "bib", "catalogue")
+RELATED_LIMIT = 5
+CONTRIBUTING_FILE = "CONTRIBUTING.md"
+SITE_CONTRIBUTING_PAGE = "about/contributing.md"  # where the site shows CONTRIBUTING.md (docs-relative)
 
 # Every generated page carries this line near its top; it is how `render` knows a
 # file is its own to rewrite or delete. Hand-written pages never have it.
@@ -66,6 +84,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "November", "December")
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 _BLANK_RUNS = re.compile(r"\n\n\n+")
+_ANCHOR = re.compile(r'<a id="([^"]+)"></a>')
 
 
 class RenderError(Exception):
@@ -129,16 +148,34 @@ class _BytecodeCache(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
-@lru_cache(maxsize=1)
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
+@lru_cache(maxsize=8)
+def _bytecode_cache(key: str) -> jinja2.BytecodeCache | None:
+    """The cache for environments whose filters and tests make ``key``.
+
+    Compiled code is not the template alone: Jinja folds constant expressions while
+    compiling, so ``{{ true|flag }}`` is compiled to the text the environment's ``flag``
+    filter returns (which differs between the committed pages and the site). Each
+    set of filters therefore gets its own files.
+    """
     try:
-        return _BytecodeCache()
+        return _BytecodeCache(pattern=f"__longctx_{key}_%s.cache")
     except (OSError, RuntimeError):  # no safe temp folder: compile every time
         return None
 
 
-def make_environment(root: Path) -> jinja2.Environment:
-    """The one Jinja environment: catalogue templates first, then the package's; strict everywhere."""
+def _filters_key(env: jinja2.Environment) -> str:
+    """A short digest of which function each filter and test name is bound to."""
+    names = [f"{kind}:{name}={getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', repr(fn))}"
+             for kind, table in (("filter", env.filters), ("test", env.tests)) for name, fn in table.items()]
+    return hashlib.sha1("\n".join(sorted(names)).encode()).hexdigest()[:16]
+
+
+def make_environment(root: Path, *, site: bool = False) -> jinja2.Environment:
+    """The one Jinja environment: catalogue templates first, then the package's; strict everywhere.
+
+    ``site`` selects the mode (see the module docstring): it sets the global ``site``
+    and decides where ``record|title_href`` points and what ``record|link_list`` holds.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(root)]),
         undefined=jinja2.StrictUndefined,
@@ -148,7 +185,6 @@ def make_environment(root: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
-        bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(
         # escaping: every record value goes through one of these
@@ -161,7 +197,7 @@ def make_environment(root: Path) -> jinja2.Environment:
         # formatting
         num=fmt_number,
         tokens=fmt_tokens,
-        flag=fmt_flag,
+        flag=fmt_check if site else fmt_flag,
         month=month_label,
         plural=plural,
         repo=repo_name,
@@ -170,15 +206,26 @@ def make_environment(root: Path) -> jinja2.Environment:
         # functions through a slower context.call, and these run 100,000 times)
         title_url=title_url,
         other_links=other_links,
+        title_href=site_title_href if site else title_href,
+        link_list=all_links if site else other_links,
+        record_url=record_url,
+        main_link=main_link,
         citation=citation,
         anchor=anchor_html,
         link=_link_filter,
         node_url=_node_url_filter,
     )
-    env.globals.update(task_types=TASK_TYPES, node_page=node_page)
+    env.globals.update(task_types=TASK_TYPES, node_page=node_page, site=site)
+    # The contributing guide, when the catalogue has one: a repo file on GitHub, an about page on the site.
+    if (root / CONTRIBUTING_FILE).is_file():
+        env.globals["contributing_page"] = "/" + SITE_CONTRIBUTING_PAGE if site else CONTRIBUTING_FILE
+    else:
+        env.globals["contributing_page"] = None
     # Words shown for link and record kinds live in a template, so a catalogue can
     # change them; what it sets becomes a global of every template (read once here,
     # not imported per entry, which would cost a module per render).
+    # Only now, with every filter in place: the compiled code depends on them (see _bytecode_cache).
+    env.bytecode_cache = _bytecode_cache(_filters_key(env))
     labels = env.get_template(LABELS_TEMPLATE).module
     env.globals.update({k: v for k, v in vars(labels).items() if not k.startswith("_")})
     return env
@@ -199,17 +246,57 @@ def citation(record: Record) -> str:
 
 def title_url(record: Record) -> str | None:
     """Where an entry's title links: the paper itself, else the work's main page, else its code."""
+    return main_link(record)[1]
+
+
+def main_link(record: Record) -> tuple[str, str | None]:
+    """``(kind, url)`` of a work's main link (see :func:`title_url`); kind ``code`` for a code link."""
     links = record.links
     if "paper" in links:
-        return links["paper"]
+        return "paper", links["paper"]
     if record.arxiv:
-        return f"https://arxiv.org/abs/{record.arxiv}"
+        return "arxiv", f"https://arxiv.org/abs/{record.arxiv}"
     for key in ("homepage", "project", "huggingface", "github", "doc", "access", "dataset"):
         if key in links:
-            return links[key]
+            return key, links[key]
     if record.code:
-        return record.code[0].url
-    return next(iter(links.values()), None)
+        return "code", record.code[0].url
+    return next(iter(links.items()), ("paper", None))
+
+
+def title_href(record: Record) -> Md:
+    """Where a title links on GitHub: the work itself (empty when it has no link)."""
+    return md_url(title_url(record))
+
+
+def site_title_href(record: Record) -> Md:
+    """Where a title links on the site: the record's own page."""
+    return record_url(record)
+
+
+def record_url(record: Record) -> Md:
+    """The record's page on the site as a docs-absolute link (MkDocs validates it and makes it relative)."""
+    return _record_url(record.id)
+
+
+@lru_cache(maxsize=1 << 14)
+def _record_url(record_id: str) -> Md:
+    return Md("/papers/" + quote(record_id, safe="") + ".md")
+
+
+def record_page(record: Record) -> str:
+    """The record's page on the site, relative to the catalogue root: ``docs/papers/<id>.md``."""
+    return f"{RECORDS_DIR}/{record.id}.md"
+
+
+def all_links(record: Record) -> list[tuple[str, str]]:
+    """Every link of a work, the main one first: what the site shows beside a title that opens the record page.
+
+    A code link as the main link is left out (code is listed on its own).
+    """
+    kind, url = main_link(record)
+    rest = other_links(record)
+    return rest if url is None or kind == "code" else [(kind, url), *rest]
 
 
 def other_links(record: Record) -> list[tuple[str, str]]:
@@ -264,6 +351,11 @@ def plural(count: int, word: str, words: str = "") -> Md:
 
 def fmt_flag(value: bool | None) -> Md:
     return Md("" if value is None else "✅" if value else "❌")
+
+
+def fmt_check(value: bool | None) -> Md:
+    """The site's yes/no marks: text glyphs every font has, where emoji may show as empty boxes."""
+    return Md("" if value is None else "✓" if value else "✗")
 
 
 def month_label(key: str) -> Md:
@@ -364,12 +456,16 @@ class Views:
     under: dict[str, list[Record]] = field(init=False)
     order: dict[str, int] = field(init=False)
     pages: dict[str, str] = field(init=False)  # node id -> its page
+    position: dict[str, int] = field(init=False)  # record id -> place in `ordered` (newest first)
+    _ids: dict[str, frozenset[str]] = field(init=False, default_factory=dict)  # memo for related()
+    _trails: dict[tuple[str, str], Md] = field(init=False, default_factory=dict)  # memo for trail()
 
     def __post_init__(self) -> None:
         taxonomy = self.catalog.taxonomy
         self.order = {node_id: i for i, node_id in enumerate(taxonomy.nodes)}  # document order
         self.pages = {node_id: node_page(node) for node_id, node in taxonomy.nodes.items()}
         self.ordered = sort_newest_first(self.catalog.records)
+        self.position = {r.id: i for i, r in enumerate(self.ordered)}
         self.tagged = defaultdict(list)
         self.under = defaultdict(list)
         for record in self.ordered:
@@ -423,6 +519,77 @@ class Views:
                 family = lineage[1] if len(lineage) > 1 else lineage[0]
                 found[family.id] = family
         return sorted(found.values(), key=lambda n: self.order[n.id])
+
+    def related(self, record: Record, limit: int = RELATED_LIMIT) -> list[Record]:
+        """Up to ``limit`` records most like this one, by the taxonomy nodes they share.
+
+        A record sharing a tag scores the depth of that node plus one (deeper, more
+        specific nodes count more), summed over the tags shared; the highest scores
+        come first. When fewer than ``limit`` share a tag, records filed elsewhere
+        under a tag's parent node (below the top level) fill the list, deepest
+        parent first. Ties go to the newest, then by id, so the list never wobbles.
+        """
+        taxonomy = self.catalog.taxonomy
+        tags = [t for t in dict.fromkeys(record.tags) if t in taxonomy]
+        weight = {t: taxonomy[t].depth + 1 for t in tags}
+        taken: dict[str, Record] = {}
+
+        def take(candidates: Iterable[Record]) -> None:
+            """Add from ``candidates`` (newest first) until the list is full."""
+            for other in candidates:
+                if len(taken) >= limit:
+                    return
+                if other.id != record.id and other.id not in taken:
+                    taken[other.id] = other
+
+        # Every subset of the tags, best score first: members of a subset's
+        # intersection that no better subset took share exactly those tags.
+        if len(tags) <= 6:
+            subsets: list[tuple[int, tuple[str, ...]]] = []
+            for mask in range(1, 1 << len(tags)):
+                chosen = tuple(t for i, t in enumerate(tags) if mask >> i & 1)
+                subsets.append((-sum(weight[t] for t in chosen), chosen))
+            subsets.sort(key=lambda item: (item[0], -len(item[1]), [self.order[t] for t in item[1]]))
+        else:  # too many for subsets; rank tag by tag
+            subsets = sorted(((-weight[t], (t,)) for t in tags), key=lambda item: (item[0], self.order[item[1][0]]))
+        for _, chosen in subsets:
+            if len(taken) >= limit:
+                break
+            if len(chosen) == 1:  # the tag's own list is newest first already
+                take(self.tagged.get(chosen[0], []))
+                continue
+            members = self._tagged_ids(chosen[0])
+            for tag in chosen[1:]:
+                members = members & self._tagged_ids(tag)
+            by_id = self.catalog.by_id
+            take(sorted((by_id[rid] for rid in members), key=lambda r: self.position[r.id]))
+        for tag in sorted(tags, key=lambda t: (-weight[t], self.order[t])):
+            if len(taken) >= limit:
+                break
+            parent = taxonomy[tag].parent
+            if parent is not None and parent.parent is not None:  # below the top level only
+                take(self.under.get(parent.id, []))
+        return list(taken.values())
+
+    def _tagged_ids(self, node_id: str) -> frozenset[str]:
+        key = "=" + node_id
+        ids = self._ids.get(key)
+        if ids is None:
+            ids = self._ids[key] = frozenset(r.id for r in self.tagged.get(node_id, ()))
+        return ids
+
+    def trail(self, node: TaxonomyNode, page: str) -> Md:
+        """``[Methodology](..) › [Extended RoPE](..) › [Scaling Strategies](..)``, linked from ``page``.
+
+        Memoised by the page's folder: every record page shares one, so each node's
+        trail is written once however many records are filed under it.
+        """
+        key = (posixpath.dirname(page), node.id)
+        text = self._trails.get(key)
+        if text is None:
+            text = self._trails[key] = Md(" › ".join(
+                f"[{escape_prose(n.title)}]({_link(page, self.pages[n.id])})" for n in node.lineage()))
+        return text
 
     def months(self, records: Iterable[Record]) -> list[tuple[str, list[Record]]]:
         """Records grouped by ``YYYY-MM`` (or ``YYYY`` when that is all we know), newest group first."""
@@ -545,8 +712,11 @@ def is_owned(text: str) -> bool:
     return any(line.startswith(OWNER_MARK) for line in head)
 
 
-def plan_pages(catalog: Catalog) -> list[Page]:
-    """Every page to generate, with the data its template gets. Raises RenderError on clashing paths."""
+def plan_pages(catalog: Catalog, *, site: bool = False) -> list[Page]:
+    """Every page to generate, with the data its template gets. Raises RenderError on clashing paths.
+
+    In site mode the list also holds one page per record (``record.md.j2``).
+    """
     pages: list[Page] = []
     taxonomy = catalog.taxonomy
     problems: list[Diagnostic] = []
@@ -564,6 +734,10 @@ def plan_pages(catalog: Catalog) -> list[Page]:
         pages.append(Page(path, [f"node-{node.id}.md.j2", "node.md.j2"], {"node": node}))
     pages.append(Page(TIMELINE_PAGE, ["timeline.md.j2"], {}))
     pages.append(Page(TECHNIQUES_PAGE, ["techniques.md.j2"], {}))
+    pages.append(Page(HOME_PAGE, ["home.md.j2"], {}))
+    if site:
+        for record in sorted(catalog.by_id.values(), key=lambda r: r.id):
+            pages.append(Page(record_page(record), ["record.md.j2"], {"record": record}))
     return pages
 
 
@@ -619,7 +793,8 @@ def clear_caches() -> None:
     """Forget memoised escapes, links and names (benchmarks call this to time a cold run)."""
     from . import markdown
 
-    for cached in (markdown._escape_str, markdown._md_url, relative, repo_name, _link, _node_page):
+    for cached in (markdown._escape_str, markdown._md_url, relative, repo_name, _link, _node_page,
+                   _record_url):
         cached.cache_clear()
 
 
@@ -646,23 +821,31 @@ def render_catalog(
     env: jinja2.Environment | None = None,
     *,
     progress: Callable[[Iterable[Page]], Iterator[Page]] | None = None,
+    site: bool = False,
 ) -> Rendered:
-    """Render every page and README region to text. Nothing is written here."""
+    """Render every page and README region to text. Nothing is written here.
+
+    ``site=True`` renders for the MkDocs site instead (see the module docstring):
+    record pages too, no README regions and no ownership line (the pages go to the
+    site's staging folder, never to ``docs/``). ``env``, when given, must be of the
+    same mode.
+    """
     with _gc_paused():
-        return _render(catalog, env, progress)
+        return _render(catalog, env, progress, site)
 
 
 def _render(
     catalog: Catalog,
     env: jinja2.Environment | None,
     progress: Callable[[Iterable[Page]], Iterator[Page]] | None,
+    site: bool = False,
 ) -> Rendered:
     try:
-        env = env or make_environment(catalog.root)
+        env = env or make_environment(catalog.root, site=site)
     except jinja2.TemplateError as err:
         raise RenderError([_template_problem(err, catalog.root)]) from None
     views = Views(catalog)
-    pages = plan_pages(catalog)
+    pages = plan_pages(catalog, site=site)
     kinds = {kind: views.of_kind(kind) for kind in KINDS}
     # Nodes whose page has its own template (the tables): other pages link to them
     # instead of repeating their records as entries.
@@ -680,13 +863,23 @@ def _render(
         "node_page": node_page,
         "timeline_page": TIMELINE_PAGE,
         "techniques_page": TECHNIQUES_PAGE,
+        "home_page": HOME_PAGE,
         "sort_by_name": sort_by_name,
         "table_nodes": table_nodes,
     }
     out: dict[str, str] = {}
+    # Which record anchors each rendered page holds (html-escaped ids, as anchor_html
+    # writes them), so a record page links to an entry only where there is one. Filled
+    # before the first record page: those come last in the plan.
+    anchors: dict[str, set[str]] = {}
+    shared["anchors"] = anchors
+    anchors_found = False
     try:
         entries = _EntryCache(env)
         for page in progress(pages) if progress else pages:
+            if "record" in page.context and not anchors_found:
+                anchors_found = True
+                anchors.update({path: {html.unescape(a) for a in _ANCHOR.findall(text)} for path, text in out.items()})
             template = env.select_template(page.templates)
             context = {
                 **shared,
@@ -694,9 +887,10 @@ def _render(
                 "page": page.path,
                 "entries": entries.for_page(),
             }
-            out[page.path] = with_owner_line(tidy(template.render(context)))
+            text = tidy(template.render(context))
+            out[page.path] = text if site else with_owner_line(text)
         regions = {}
-        for name in readme_region_names(env):
+        for name in [] if site else readme_region_names(env):
             context = {**shared, "page": "README.md"}
             regions[name] = tidy(env.get_template(f"readme-{name}.md.j2").render(context))
     except jinja2.TemplateError as err:

@@ -184,8 +184,25 @@ def _bibtex_location(record: Record, root: Path | None) -> Location:
 
 def export_report(records: Iterable[Record], root: Path | None = None) -> tuple[str, list[Diagnostic]]:
     """The .bib text for ``records`` and a warning for each verbatim entry that had to be regenerated."""
+    entries, diags = export_entries(records, root)
+    return bib_file(entries.values()), diags
+
+
+def bib_file(chunks: Iterable[str]) -> str:
+    """Entries (from :func:`export_entries`) as one .bib file with its header line."""
+    chunks = list(chunks)
+    header = f"% {len(chunks)} entries exported by longctx-catalog (longctx export-bib)\n"
+    return header + "".join("\n" + chunk + "\n" for chunk in chunks)
+
+
+def export_entries(records: Iterable[Record], root: Path | None = None) -> tuple[dict[str, str], list[Diagnostic]]:
+    """Each record's entry by record id (in id order), keys unique across all of them, plus warnings.
+
+    Any subset of the entries, joined by :func:`bib_file`, is a valid .bib with unique
+    keys: the site's explorer relies on it for its filtered downloads.
+    """
     used: set[str] = set()
-    chunks: list[str] = []
+    chunks: dict[str, str] = {}
     diags: list[Diagnostic] = []
     for record in sorted(records, key=lambda r: r.id):
         parsed = normalised_verbatim(record.bibtex) if record.bibtex else None
@@ -216,9 +233,8 @@ def export_report(records: Iterable[Record], root: Path | None = None) -> tuple[
             else:
                 key = citation_key(record)
                 entry_type, fields = generated_fields(record)
-        chunks.append(format_entry(entry_type, _unique(key, used), fields))
-    header = f"% {len(chunks)} entries exported by longctx-catalog (longctx export-bib)\n"
-    return header + "".join("\n" + chunk + "\n" for chunk in chunks), diags
+        chunks[record.id] = format_entry(entry_type, _unique(key, used), fields)
+    return chunks, diags
 
 
 def export(records: Iterable[Record]) -> str:

@@ -16,4 +16,6 @@ COMMAND_MODULES = (
     "new",
     "links",
     "render",
+    "build",
+    "serve",
 )

@@ -1,0 +1,116 @@
+"""How long `longctx build` takes, against a bare `mkdocs build` of the same staged docs.
+
+    python benchmarks/bench_build.py [--sizes 1000 5000] [--runs 3]
+
+For each size a catalogue is generated (make_catalogue.py, seed 1) and built once
+(which writes docs/, the staging folder .longctx-cache/site/ and site/). Then, as
+the median of --runs runs, each a fresh process as a user would run it:
+
+- build:    `longctx build --force` (load and validate, render docs/ in a child
+            process, render and stage the site, MkDocs in-process, swap site/ in);
+- cold:     the same from nothing: no staging folder, no site/ (one run);
+- bare:     `mkdocs build -f .longctx-cache/site/mkdocs.yml` on the same staged
+            docs into the same site/ folder: the floor our build is measured against;
+- ratio:    build / bare (the target is at most about 1.15 at 5,000 records), of the
+            medians and of the fastest runs (on a shared machine the fastest run is the
+            one least disturbed by others' work);
+- no-op:    `longctx build` when no input changed (the target is about a second);
+            site/ must be the one the last `longctx build` wrote, so one build runs first.
+
+Build and bare runs alternate, so a slow spell of the machine hits both. Wall time is
+what a user waits; CPU time (user + system, the build's forked child included) is
+shown too, as it is less disturbed by other work on a shared machine. The last line
+compares seconds per record across sizes (linear growth keeps it flat).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from make_catalogue import make  # noqa: E402
+
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(HERE.parent / "src")}
+
+
+CPU: dict[float, float] = {}  # wall time of a run -> its CPU time
+
+
+def timed(args: list[str], cwd: Path) -> float:
+    """Wall seconds of one run (its CPU seconds are kept in CPU)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = subprocess.run(args, cwd=cwd, env=ENV, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    CPU[elapsed] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed
+
+
+def cpu(runs: list[float]) -> float:
+    return statistics.median(CPU[t] for t in runs)
+
+
+def longctx(*args: str) -> list[str]:
+    return [sys.executable, "-m", "longctx_catalog", *args]
+
+
+def bare_mkdocs() -> list[str]:
+    return [sys.executable, "-m", "mkdocs", "build", "-q", "-f", ".longctx-cache/site/mkdocs.yml"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            root = Path(tmp) / f"cat{n}"
+            make(n, root, seed=1)
+            timed(longctx("build"), root)  # docs/, the staging folder and site/ exist from here on
+            builds, bares, noops = [], [], []
+            for _ in range(args.runs):
+                builds.append(timed(longctx("build", "--force"), root))
+                bares.append(timed(bare_mkdocs(), root))
+            timed(longctx("build"), root)  # the bare runs rewrote site/, so this one builds again
+            for _ in range(args.runs):
+                noops.append(timed(longctx("build"), root))
+            shutil.rmtree(root / ".longctx-cache")
+            shutil.rmtree(root / "site")
+            cold = timed(longctx("build"), root)
+            build, bare = statistics.median(builds), statistics.median(bares)
+            rows.append((n, build, cold, bare, build / bare, min(builds) / min(bares), statistics.median(noops),
+                         cpu(builds), cpu(bares)))
+            print(f"{n} records: build {[round(t, 1) for t in builds]}, bare {[round(t, 1) for t in bares]}, "
+                  f"no-op {[round(t, 2) for t in noops]}, cold {cold:.1f}", file=sys.stderr)
+
+    print(f"{'records':>8} {'build s':>8} {'cold s':>7} {'bare s':>7} {'ratio':>6} {'best':>6} {'no-op s':>8} "
+          f"{'build cpu':>10} {'bare cpu':>9} {'cpu ratio':>10}")
+    for n, build, cold, bare, ratio, best, noop, build_cpu, bare_cpu in rows:
+        print(f"{n:>8} {build:>8.1f} {cold:>7.1f} {bare:>7.1f} {ratio:>6.3f} {best:>6.3f} {noop:>8.2f} "
+              f"{build_cpu:>10.1f} {bare_cpu:>9.1f} {build_cpu / bare_cpu:>10.3f}")
+    if len(rows) > 1:
+        per = [f"{n}: {build / n * 1000:.1f} ms" for n, build, *_ in rows]
+        print("build time per record: " + ", ".join(per))
+    print(f"(seconds: median of {args.runs} runs; best: fastest build / fastest bare; "
+          f"python {sys.version.split()[0]}, {os.cpu_count()} cores)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import itertools
+import sys
+import time
+
+import click
+
+from ._common import DataProblem, EnvironmentProblem, State, pass_state
+
+
+@click.command("build")
+@click.option("--force", is_flag=True, help="Build even when no input changed since the last build.")
+@click.option("--timings", is_flag=True, help="Print how long each step took.")
+@pass_state
+def command(state: State, force: bool, timings: bool) -> None:
+    """Render the catalogue and build the static site into site/ (MkDocs + Material).
+
+    First what `longctx render` does (docs/ and the README regions brought up to date),
+    then the site: every page rendered again for the web, one page per record, all
+    staged in .longctx-cache/site/ and built with MkDocs in strict mode (a broken link
+    or anchor is an error). The new site replaces site/ only when the build succeeded.
+    When no input changed since the last build (records, taxonomy, templates, data,
+    docs, mkdocs.yml, the tool itself), nothing is done. Refuses to run while
+    `longctx validate` reports errors.
+
+    \b
+    Examples:
+      longctx build                       # then open site/index.html, or:
+      python -m http.server -d site 8000  # and visit http://127.0.0.1:8000/
+      longctx build --force               # rebuild although nothing changed
+      longctx serve                       # preview with live reload while editing
+    """
+    from ..fingerprint import fingerprint, forget_build, is_up_to_date, record_build
+
+    root = state.root
+    start = time.perf_counter()
+    steps: list[tuple[str, float]] = []
+
+    def step(name: str) -> None:
+        steps.append((name, time.perf_counter()))
+
+    if not force and is_up_to_date(root):
+        click.echo("site is up to date: no input changed since the last build (--force to rebuild)", err=True)
+        return
+
+    from ._common import load_or_fail
+    from ._site import need_mkdocs, page_progress, print_problems, stage_site
+
+    need_mkdocs()
+    from ..outputs import apply
+    from ..parallel import Deferred
+    from ..render import RenderError
+    from ..site import Locator, SiteError, build_site, date_epoch
+
+    step("start")
+    catalog = load_or_fail(state)
+    step("load and validate")
+    # The committed pages (docs/, README) and the input digest are worked out in a child
+    # process while this one renders and stages the site; any problem with them stops
+    # the build before anything is written.
+    committed = Deferred(lambda: _committed_pages(catalog))
+    try:
+        prepared = stage_site(catalog)
+    except BaseException:
+        committed.cancel()
+        raise
+    step("render and stage the site")
+    try:
+        changes, diags, digest = committed.result()
+    except RenderError as err:
+        print_problems(err.diagnostics)
+        raise DataProblem("nothing was written; fix the problem above and build again") from None
+    if diags:
+        print_problems(diags)
+        raise DataProblem(f"{len(diags)} problem(s); nothing was written") from None
+
+    step("wait for docs/ (child)")
+    forget_build(root)
+    added = max((r.added for r in catalog.records if r.added), default=None)
+    locate = Locator(root, prepared.stage, prepared.sources, prepared.config.path)
+    try:
+        built = build_site(prepared.stage, prepared.config.site_dir, locate, strict=True,
+                           epoch=date_epoch(added), progress=page_progress)
+    except SiteError as err:
+        print_problems(err.diagnostics)
+        raise DataProblem(f"{len(err.diagnostics)} problem(s) building the site; site/ and docs/ were left as "
+                          "they were") from None
+    except OSError as err:
+        raise EnvironmentProblem(f"cannot write the site: {err}") from None
+
+    step("MkDocs")
+    try:
+        done = apply(root, changes)
+    except OSError as err:
+        raise EnvironmentProblem(f"the site was built, but {err.filename or 'a generated page'} could not be "
+                                 f"written: {err.strerror or err}") from None
+    for change in done:
+        verb = {"create": "created", "update": "updated", "remove": "removed"}[change.action]
+        click.echo(f"{verb} {change.path}")
+    if done:
+        digest = fingerprint(root, prepared.extra_inputs)  # the build itself changed docs/
+    record_build(root, digest, prepared.config.site_dir, prepared.extra_inputs)
+    step("write docs/ and the stamp")
+    pages = sum(1 for rel in prepared.plan.docs if rel.endswith(".md"))
+    try:
+        shown = prepared.config.site_dir.relative_to(root)
+    except ValueError:
+        shown = prepared.config.site_dir
+    click.echo(f"built {shown}/ from {len(catalog.records)} records ({pages} pages) in "
+               f"{time.perf_counter() - start:.1f} s (MkDocs {built.seconds:.1f} s)", err=True)
+    if timings:
+        for (_, before), (name, after) in itertools.pairwise(steps):
+            click.echo(f"  {after - before:6.2f} s  {name}", err=True)
+    sys.stderr.flush()
+
+
+def _committed_pages(catalog):  # type: ignore[no-untyped-def]
+    """What `longctx render` would change in docs/ and the README, its problems, and the input digest."""
+    from ..fingerprint import fingerprint
+    from ..outputs import plan
+    from ..render import render_catalog
+    from ..staging import extra_inputs, read_site_config
+
+    changes, diags = plan(catalog.root, render_catalog(catalog))
+    config, _ = read_site_config(catalog.root)
+    return changes, diags, fingerprint(catalog.root, extra_inputs(config) if config else [])

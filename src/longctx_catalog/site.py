@@ -1,0 +1,329 @@
+"""Build and serve the site with MkDocs and Material: the only module that imports mkdocs.
+
+The staged folder (:mod:`longctx_catalog.staging`) is built in-process, so MkDocs'
+warnings become located diagnostics instead of log lines, and pages are counted for
+a progress bar. The site is built into a fresh folder beside the target and swapped
+in only when the build succeeded: a failed build leaves the previous site as it was.
+
+Output is deterministic: MkDocs stamps the sitemap with the build date, so
+``SOURCE_DATE_EPOCH`` is set to the catalogue's latest ``added`` date (unless the
+environment sets it), and the same inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import calendar
+import contextlib
+import datetime as dt
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Diagnostic, Location
+from .staging import Stage
+
+ProgressFactory = Callable[[int], "contextlib.AbstractContextManager[Callable[[], None]]"]
+
+
+class SiteError(Exception):
+    """The site could not be built; ``diagnostics`` say where and why."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("\n".join(str(d) for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+@dataclass
+class Locator:
+    """Turns a staged docs path named in an MkDocs warning into the file a person should open."""
+
+    root: Path
+    stage: Stage
+    sources: dict[str, str] = field(default_factory=dict)  # staged docs path -> source, relative to root
+    config: Path | None = None  # the site config people edit (mkdocs.yml)
+
+    def config_location(self, key: str | None = None) -> Location:
+        """The site config, at the line where top-level ``key`` is set when it is."""
+        path = self.config or self.stage.config_file
+        try:
+            shown = path.relative_to(self.root).as_posix()
+        except ValueError:
+            shown = str(path)
+        if key:
+            try:
+                for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                    if text.startswith(f"{key}:"):
+                        return Location(shown, number, 1)
+            except OSError:
+                pass
+        return Location(shown)
+
+    def __call__(self, staged: str, link: str | None = None) -> Location:
+        """Where ``staged`` comes from, at the line holding ``link`` when it can be found."""
+        source = self.sources.get(staged)
+        path = self.root / source if source else self.stage.docs / staged
+        shown = source or path.relative_to(self.root).as_posix()
+        if link:
+            # The staged copy may have the link rewritten (/guide/x.md for ../guide/x.md):
+            # look for it as written, then for its last part.
+            last = link.split("#")[0].rstrip("/").rsplit("/", 1)[-1]
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except OSError:
+                lines = []
+            for needle in (f"({link}", link, last):
+                for number, text in enumerate(lines, 1):
+                    index = text.find(needle) if needle else -1
+                    if index >= 0:
+                        return Location(shown, number, index + 1)
+        return Location(shown)
+
+
+class _Collector(logging.Handler):
+    """Keeps MkDocs' warnings and errors (they become diagnostics); drops its chatter."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextlib.contextmanager
+def _mkdocs_logs() -> Iterator[_Collector]:
+    """Collect what MkDocs logs (its logger and its plugins' children) instead of printing it."""
+    logger = logging.getLogger("mkdocs")
+    collector = _Collector()
+    propagate, level = logger.propagate, logger.level
+    logger.addHandler(collector)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)  # MkDocs' strict mode counts WARNING records; they must be emitted
+    try:
+        yield collector
+    finally:
+        logger.removeHandler(collector)
+        logger.propagate = propagate
+        logger.setLevel(level)
+
+
+_DOC_FILE = re.compile(r"Doc file '([^']+)'")
+_CONFIG_KEY = re.compile(r"Config value '([^'.]+)")
+_LINK = re.compile(r"contains (?:a link|an unrecognized relative link|an absolute link) '([^']+)'")
+
+
+def _diagnostics(records: list[logging.LogRecord], locate: Locator, code: str = "LC801") -> list[Diagnostic]:
+    out = []
+    for record in records:
+        message = record.getMessage()
+        match = _DOC_FILE.search(message)
+        link = _LINK.search(message)
+        if match:
+            location = locate(match.group(1), link.group(1) if link else None)
+        else:
+            key = _CONFIG_KEY.search(message)
+            location = locate.config_location(key.group(1) if key else None)
+        out.append(Diagnostic.make(location, code, f"MkDocs: {message}"))
+    return out
+
+
+@contextlib.contextmanager
+def _source_date(epoch: int | None) -> Iterator[None]:
+    """Pin MkDocs' build date (sitemap, footer) unless the environment already does."""
+    if epoch is None or "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
+def date_epoch(day: str | None) -> int | None:
+    """``2026-11-22`` -> seconds since the epoch at midnight UTC."""
+    if not day:
+        return None
+    try:
+        return calendar.timegm(dt.date.fromisoformat(day).timetuple())
+    except ValueError:
+        return None
+
+
+def _load_config(stage: Stage, site_dir: Path, strict: bool, locate: Locator):  # type: ignore[no-untyped-def]
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    with _mkdocs_logs() as logs:
+        try:
+            config = load_config(config_file=str(stage.config_file), site_dir=str(site_dir), strict=strict)
+        except (ConfigurationError, Abort) as err:
+            raise SiteError(_diagnostics(logs.records, locate, "LC802") or [
+                Diagnostic.make(locate.config_location(), "LC802", f"MkDocs cannot use the site config: {err}")
+            ]) from None
+    return config
+
+
+def _progress_plugin(tick: Callable[[], None]):  # type: ignore[no-untyped-def]
+    from mkdocs.plugins import BasePlugin
+
+    class Progress(BasePlugin):  # type: ignore[type-arg]
+        """Counts pages as MkDocs writes them."""
+
+        def on_page_context(self, context, page, config, nav):  # type: ignore[no-untyped-def]
+            tick()
+            return context
+
+    return Progress()
+
+
+@dataclass
+class Built:
+    seconds: float  # MkDocs' share of the time
+    warnings: list[Diagnostic]  # MkDocs' warnings, when not strict
+
+
+def build_site(
+    stage: Stage,
+    site_dir: Path,
+    locate: Locator,
+    *,
+    strict: bool = True,
+    epoch: int | None = None,
+    progress: ProgressFactory | None = None,
+) -> Built:
+    """Build the staged site into ``site_dir``. Raises SiteError (with strict, on any MkDocs warning).
+
+    The build goes to a new folder next to ``site_dir`` and replaces it only on success.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import Abort, BuildError
+
+    site_dir = site_dir.resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
+    start = time.perf_counter()
+    try:
+        with _source_date(epoch):
+            config = _load_config(stage, fresh, strict, locate)
+            pages = sum(1 for _ in stage.docs.rglob("*.md"))
+            with (progress(pages) if progress else contextlib.nullcontext(lambda: None)) as tick, \
+                    _mkdocs_logs() as logs:
+                config.plugins["longctx/progress"] = _progress_plugin(tick)
+                try:
+                    build(config)
+                except (Abort, BuildError) as err:
+                    problems = _diagnostics(logs.records, locate)
+                    raise SiteError(problems or [Diagnostic.make(locate.config_location(), "LC801",
+                                                                 f"MkDocs: {err}")]) from None
+                problems = _diagnostics(logs.records, locate)
+                if problems and strict:
+                    raise SiteError(problems)
+        elapsed = time.perf_counter() - start
+        _swap(fresh, site_dir)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    return Built(elapsed, problems)
+
+
+def _swap(fresh: Path, site_dir: Path) -> None:
+    """Put the new site in place of the old one, then delete the old one."""
+    old = None
+    if site_dir.exists():
+        old = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(site_dir, old)
+    os.replace(fresh, site_dir)
+    os.chmod(site_dir, 0o755)  # mkdtemp makes 0700; the site is for everyone to read
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def serve_site(
+    rebuild: Callable[[Path], bool],
+    watch: list[Path],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    open_browser: bool = False,
+    log: Callable[[str], None] = print,
+) -> None:
+    """Serve the site with live reload; ``rebuild(folder)`` stages and builds into ``folder``.
+
+    ``watch`` lists the inputs (files or folders); one that does not exist yet is
+    watched from when it appears.
+
+    Each rebuild goes to a new folder and the server switches to it only when the
+    build succeeded, so a mistake in a record leaves the last good site on screen
+    while the terminal says what is wrong.
+    """
+    from mkdocs.livereload import LiveReloadServer
+
+    work = Path(tempfile.mkdtemp(prefix="longctx-serve-"))
+    current = {"dir": work / "0", "n": 0}
+    watched: set[Path] = set()
+    lock = threading.Lock()
+    # Touched when an input that did not exist appears (a new templates/ folder): the
+    # server rebuilds on a change to any watched file, and this one is watched.
+    appeared = work / "inputs-appeared"
+    appeared.write_text("0", encoding="utf-8")
+
+    def watch_inputs() -> bool:
+        """Watch every input that exists now; True when one was not watched before."""
+        with lock:
+            fresh = [path for path in watch if path not in watched and path.exists()]
+            for path in fresh:
+                server.watch(str(path))
+                watched.add(path)
+        return bool(fresh)
+
+    def builder() -> None:
+        log("a change was seen; rebuilding")
+        watch_inputs()
+        current["n"] += 1
+        target = work / str(current["n"])
+        if rebuild(target):
+            server.root = str(target)
+            previous, current["dir"] = current["dir"], target
+            shutil.rmtree(previous, ignore_errors=True)
+        else:
+            shutil.rmtree(target, ignore_errors=True)
+            log("the previous build stays on screen until the problems above are fixed")
+
+    stop = threading.Event()
+
+    def look_for_new_inputs() -> None:
+        while not stop.wait(1.0):
+            if watch_inputs():
+                appeared.write_text(str(time.monotonic()), encoding="utf-8")
+
+    if not rebuild(current["dir"]):
+        shutil.rmtree(work, ignore_errors=True)
+        raise SiteError([])
+    server = LiveReloadServer(builder=builder, host=host, port=port, root=str(current["dir"]))
+
+    def error_page(code: int) -> bytes | None:
+        page = Path(server.root) / f"{code}.html"
+        return page.read_bytes() if code in (404, 500) and page.is_file() else None
+
+    server.error_handler = error_page
+    watch_inputs()
+    server.watch(str(appeared))
+    threading.Thread(target=look_for_new_inputs, name="longctx-new-inputs", daemon=True).start()
+    try:
+        log(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
+        server.serve(open_in_browser=open_browser)
+    except KeyboardInterrupt:
+        log("Stopped")
+    finally:
+        stop.set()
+        server.shutdown()
+        shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,451 @@
+"""The explorer, statistics page and feeds of the built site, in Debian's headless Chromium.
+
+The site is served on 127.0.0.1 by a thread running ``http.server``; every page a
+test opens is watched: console errors, uncaught exceptions, dialogs (an injected
+script running) and requests leaving 127.0.0.1 (refused) fail the test.
+Screenshots of the explorer and the statistics page, on a desktop and a phone, go
+to ``test-artifacts/``.
+
+Skipped only when ``/usr/bin/chromium`` is missing (CI installs the ``chromium``
+package); never with a downloaded browser.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import http.server
+import io
+import json
+import threading
+import unicodedata
+import urllib.request
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import bibtexparser
+import pytest
+
+from conftest import REPO, make_site_catalogue, run_longctx
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium; CI does)",
+)
+
+
+# ---------------------------------------------------------------------------------
+# Serving and watching
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+EVENTS = """\
+- date: 2026-11-23
+  record: yarn
+  arxiv: '2309.00071'
+  kind: new-version
+  old: v2
+  new: v3
+"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site tests' catalogue, with an arXiv event, built by `longctx build`: its site folder."""
+    root = make_site_catalogue(tmp_path_factory.mktemp("explorer") / "catalogue")
+    (root / "data" / "arxiv" / "events.yaml").write_text(EVENTS, encoding="utf-8")
+    result = run_longctx(root, "build")
+    assert result.returncode == 0, result.stderr
+    return root / "site"
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    handler = functools.partial(_Quiet, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Watched:
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)
+
+    def check(self) -> None:
+        assert self.dialogs == [], "a dialog opened: injected script ran"
+        assert self.outside_requests == [], "requests left 127.0.0.1"
+        assert self.page_errors == []
+        assert self.console_errors == []
+
+
+OpenPage = Callable[..., Any]
+
+
+@pytest.fixture
+def open_page(browser: Any, base_url: str) -> Iterator[OpenPage]:
+    """``open_page(path, viewport=..., color_scheme=...)`` -> a Playwright page, watched."""
+    watched = Watched()
+    contexts = []
+
+    def route(route: Any) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            watched.outside_requests.append(route.request.url)
+            route.abort()
+
+    def open_(path: str, *, viewport: dict[str, int] = DESKTOP, color_scheme: str = "light") -> Any:
+        context = browser.new_context(viewport=viewport, color_scheme=color_scheme, device_scale_factor=1,
+                                      accept_downloads=True)
+        contexts.append(context)
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("console", lambda m: watched.console_errors.append(f"{m.text} ({m.location.get('url')})")
+                if m.type == "error" else None)
+        page.on("pageerror", lambda e: watched.page_errors.append(str(e)))
+        page.on("dialog", lambda d: (watched.dialogs.append(d.message), d.dismiss()))
+        page.goto(base_url + path, wait_until="networkidle")
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    watched.check()
+
+
+# ---------------------------------------------------------------------------------
+# Helpers
+
+
+def explorer_data(site: Path) -> dict[str, Any]:
+    return json.loads((site / "explorer.json").read_text(encoding="utf-8"))
+
+
+def fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).lower()
+
+
+def matching(site: Path, words: str) -> list[str]:
+    """Ids of the rows a text filter should keep, computed here from the data, in the default order."""
+    terms = fold(words).split()
+    out = []
+    for row in explorer_data(site)["rows"]:
+        hay = fold("\n".join([row["t"], row.get("a", ""), row.get("x", ""), row.get("v", "")]))
+        if all(t in hay for t in terms):
+            out.append(row["i"])
+    return out
+
+
+def under(site: Path, node_id: str) -> set[str]:
+    data = explorer_data(site)
+    nodes = data["nodes"]
+    index = {n[0]: j for j, n in enumerate(nodes)}
+
+    def inside(j: int) -> bool:
+        while j >= 0:
+            if j == index[node_id]:
+                return True
+            j = nodes[j][2]
+        return False
+
+    return {r["i"] for r in data["rows"] if any(inside(j) for j in r.get("n", []))}
+
+
+def ready(page: Any) -> Any:
+    page.wait_for_selector("[data-lc-explorer].lc-x-ready")
+    return page
+
+
+def shown_ids(page: Any) -> list[str]:
+    return page.eval_on_selector_all(".lc-x-tbody .lc-x-row", "rows => rows.map(r => r.dataset.id)")
+
+
+def settle(page: Any) -> None:
+    """Wait until the address bar has caught up with the view (it is updated a moment later)."""
+    page.wait_for_timeout(400)
+
+
+# ---------------------------------------------------------------------------------
+# The explorer
+
+
+def test_explorer_lists_every_record(open_page: OpenPage, site: Path) -> None:
+    page = ready(open_page("explorer/"))
+    rows = explorer_data(site)["rows"]
+    assert shown_ids(page) == [r["i"] for r in rows]  # newest first, as the data is ordered
+    assert page.text_content(".lc-x-status") == f"{len(rows)} records"
+
+
+def test_typing_filters_rows(open_page: OpenPage, site: Path) -> None:
+    page = ready(open_page("explorer/"))
+    page.locator(".lc-x-q").press_sequentially("rope")
+    expected = matching(site, "rope")
+    assert 0 < len(expected) < len(explorer_data(site)["rows"])
+    page.wait_for_function(f"document.querySelectorAll('.lc-x-tbody .lc-x-row').length === {len(expected)}")
+    assert shown_ids(page) == expected
+    page.locator(".lc-x-q").press_sequentially(" peng")  # every word must match, authors included
+    expected = matching(site, "rope peng")
+    page.wait_for_function(f"document.querySelectorAll('.lc-x-tbody .lc-x-row').length === {len(expected)}")
+    assert shown_ids(page) == expected and "yarn" in expected
+    for _ in " peng":  # deleting brings rows back, in their places
+        page.locator(".lc-x-q").press("Backspace")
+    assert shown_ids(page) == matching(site, "rope")
+    page.locator(".lc-x-q").fill("no such words anywhere")
+    page.wait_for_selector(".lc-x-empty:not([hidden])")
+    assert shown_ids(page) == []
+    page.locator(".lc-x-q").fill("")
+    assert shown_ids(page) == [r["i"] for r in explorer_data(site)["rows"]]
+
+
+def test_a_facet_narrows_rows_and_counts_follow(open_page: OpenPage, site: Path) -> None:
+    page = ready(open_page("explorer/"))
+    total = len(shown_ids(page))
+    item = page.locator(".lc-x-tree li", has_text="Extended RoPE")
+    expected = under(site, "extended-rope")
+    assert item.locator(".lc-x-count").text_content() == str(len(expected))
+    item.locator("input").check()
+    assert set(shown_ids(page)) == expected and len(expected) < total
+    # a second facet narrows further: official code only
+    page.locator('[data-facet="code"] .lc-x-chip', has_text="Official code").click()
+    data = {r["i"]: r for r in explorer_data(site)["rows"]}
+    assert set(shown_ids(page)) == {i for i in expected if data[i].get("c") == 2}
+    assert page.locator(".lc-x-toggle").text_content() == "Filters (2)"
+    page.locator(".lc-x-head .lc-x-clear").click()
+    assert len(shown_ids(page)) == total
+
+
+def test_sorting_by_date_orders_rows(open_page: OpenPage, site: Path) -> None:
+    page = ready(open_page("explorer/"))
+    data = {r["i"]: r for r in explorer_data(site)["rows"]}
+
+    def dates() -> list[str]:
+        return [data[i].get("d", "") for i in shown_ids(page)]
+
+    newest_first = dates()
+    dated = [d for d in newest_first if d]
+    assert dated == sorted(dated, reverse=True)
+    page.locator('[data-sort="date"] button').click()  # the column is sorted newest first: now oldest first
+    assert page.get_attribute('[data-sort="date"]', "aria-sort") == "ascending"
+    oldest_first = dates()
+    dated = [d for d in oldest_first if d]
+    assert dated == sorted(dated) and dated[0] < dated[-1]
+    assert oldest_first[len(dated):] == [""] * (len(oldest_first) - len(dated))  # undated stay last
+    page.locator('[data-sort="title"] button').click()
+    titles = [data[i]["t"].casefold() for i in shown_ids(page)]
+    assert titles[0] <= titles[-1]
+
+
+def test_three_clicks_from_a_survey_page_then_one_to_cite(open_page: OpenPage, site: Path) -> None:
+    """Issue 5's yardstick: every extended-RoPE work since 2023 with official code, then its BibTeX."""
+    page = open_page("methodology/extended-rope/")
+    page.locator(".md-content a", has_text="cite them in the explorer").click()  # 1
+    ready(page)
+    page.locator('[data-facet="year"] .lc-x-chip', has_text="Since 2023").click()  # 2
+    page.locator('[data-facet="code"] .lc-x-chip', has_text="Official code").click()  # 3
+    rows = {r["i"]: r for r in explorer_data(site)["rows"]}
+    expected = [i for i in rows if i in under(site, "extended-rope") and rows[i].get("c") == 2
+                and rows[i].get("d", "0")[:4] >= "2023"]
+    assert expected and shown_ids(page) == expected
+    with page.expect_download() as info:
+        page.locator('[data-download="bib"]').click()  # cite
+    library = bibtexparser.parse_string(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert len(library.entries) == len(expected) and library.failed_blocks == []
+
+
+def test_a_shared_url_restores_the_view(open_page: OpenPage, site: Path) -> None:
+    page = ready(open_page("explorer/"))
+    page.locator(".lc-x-q").press_sequentially("context")
+    page.locator(".lc-x-tree li", has_text="Methodology").first.locator("input").check()
+    page.locator('[data-facet="year"] .lc-x-chip', has_text="Since 2023").click()
+    page.locator('[data-sort="title"] button').click()
+    settle(page)
+    url = page.url
+    query = parse_qs(urlsplit(url).query)
+    assert query == {"text": ["context"], "topic": ["methodology"], "from": ["2023"], "sort": ["title"]}
+    view = shown_ids(page)
+    assert view
+    again = ready(open_page(url.split("/", 3)[3]))  # a new tab opening the shared link
+    assert shown_ids(again) == view
+    assert again.input_value(".lc-x-q") == "context"
+    assert again.locator(".lc-x-tree li", has_text="Methodology").first.locator("input").is_checked()
+    assert again.get_attribute('[data-sort="title"]', "aria-sort") == "ascending"
+    assert again.locator('[data-facet="year"] .lc-x-chip[aria-pressed="true"]').text_content().startswith(
+        "Since 2023")
+    again.reload()
+    ready(again)
+    assert shown_ids(again) == view
+
+
+def test_filtered_bib_download_holds_exactly_the_visible_records(open_page: OpenPage, site: Path) -> None:
+    page = ready(open_page("explorer/"))
+    page.locator(".lc-x-tree li", has_text="Methodology").first.locator("input").check()
+    visible = shown_ids(page)
+    assert 1 < len(visible) < len(explorer_data(site)["rows"])
+    with page.expect_download() as info:
+        page.locator('[data-download="bib"]').click()
+    download = info.value
+    assert download.suggested_filename.endswith(".bib")
+    text = Path(download.path()).read_text(encoding="utf-8")
+    library = bibtexparser.parse_string(text)
+    assert library.failed_blocks == []
+    entries = json.loads((site / "explorer-bib.json").read_text(encoding="utf-8"))["entries"]
+    expected = [bibtexparser.parse_string(entries[i]).entries[0].key for i in visible]
+    assert [e.key for e in library.entries] == expected
+
+
+def test_filtered_csv_download(open_page: OpenPage, site: Path) -> None:
+    page = ready(open_page("explorer/?kind=model"))
+    visible = shown_ids(page)
+    assert visible and len(visible) < len(explorer_data(site)["rows"])
+    with page.expect_download() as info:
+        page.locator('[data-download="csv"]').click()
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["id"] for r in rows] == visible
+    assert all(r["kind"] == "model" for r in rows)
+    assert all(r["page"].startswith("http://127.0.0.1:") and r["page"].endswith(f"/papers/{r['id']}/")
+               for r in rows)
+
+
+def test_hostile_title_shows_as_text(open_page: OpenPage) -> None:
+    page = ready(open_page("explorer/?text=alert"))
+    titles = page.eval_on_selector_all(".lc-x-tbody a.lc-x-title", "links => links.map(a => a.textContent)")
+    assert any("<script>alert(1)</script>" in t for t in titles)
+    assert page.locator(".lc-x-tbody script, .lc-x-tbody img").count() == 0
+
+
+def test_explorer_starts_after_instant_navigation(open_page: OpenPage) -> None:
+    page = open_page("")
+    page.locator(".md-content a[href$='explorer/']").first.click()  # Material's instant navigation: no page load
+    ready(page)
+    assert len(shown_ids(page)) > 1
+    page.locator(".md-content a[href$='statistics/']").first.click()
+    page.wait_for_selector("svg.lc-chart")
+    page.go_back()
+    ready(page)
+    assert len(shown_ids(page)) > 1
+
+
+def test_phone_layout_does_not_overflow(open_page: OpenPage) -> None:
+    page = ready(open_page("explorer/", viewport=PHONE))
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.locator(".lc-x-facets").is_hidden()  # behind the Filters button
+    page.locator(".lc-x-toggle").click()
+    assert page.locator(".lc-x-facets").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+# ---------------------------------------------------------------------------------
+# Statistics, feeds, downloads
+
+
+def test_statistics_charts_have_titles(open_page: OpenPage) -> None:
+    page = open_page("statistics/")
+    charts = page.locator("svg.lc-chart")
+    assert charts.count() == 4
+    for i in range(4):
+        chart = charts.nth(i)
+        assert chart.get_attribute("role") == "img"
+        title = chart.locator(":scope > title").text_content()
+        assert title and chart.locator(":scope > desc").text_content()
+        assert chart.bounding_box()["width"] > 300
+    assert page.locator("details.lc-numbers table").count() == 4
+    # series colours follow the colour scheme when the reader switches it
+    fill = "e => getComputedStyle(e).fill"
+    light = page.eval_on_selector(".lc-chart .lc-series-0", fill)
+    page.locator("form[data-md-component='palette'] label:not([hidden])").click()
+    page.wait_for_selector("body[data-md-color-scheme='slate']")
+    dark = page.eval_on_selector(".lc-chart .lc-series-0", fill)
+    assert light == "rgb(0, 114, 178)" and dark == "rgb(86, 180, 233)"
+
+
+def test_every_page_announces_the_feed(open_page: OpenPage, base_url: str, site: Path) -> None:
+    for path in ("", "explorer/", "statistics/", "papers/yarn/"):
+        page = open_page(path)
+        href = page.get_attribute('head link[rel="alternate"][type="application/atom+xml"]', "href")
+        assert href, path
+        assert page.evaluate(f"new URL({json.dumps(href)}, location.href).href") == base_url + "feed.xml"
+
+
+def test_feed_parses_and_carries_the_newest_record(base_url: str, site: Path) -> None:
+    with urllib.request.urlopen(base_url + "feed.xml") as response:
+        feed = ET.fromstring(response.read())
+    assert feed.tag == f"{ATOM}feed"
+    for tag in ("id", "title", "updated", "author"):
+        assert feed.find(f"{ATOM}{tag}") is not None, tag
+    entries = feed.findall(f"{ATOM}entry")
+    assert entries
+    newest = max(json.loads((site / "catalogue.json").read_text(encoding="utf-8"))["records"],
+                 key=lambda r: (r.get("added", ""), r.get("date", ""), r["id"]))
+    titles = [e.find(f"{ATOM}title").text for e in entries]
+    assert newest["title"] in titles
+    for entry in entries:
+        link = entry.find(f"{ATOM}link").get("href")
+        with urllib.request.urlopen(base_url + link) as page:  # every entry links to a real page
+            assert page.status == 200
+
+
+def test_downloads_are_linked_and_served(open_page: OpenPage, base_url: str) -> None:
+    page = open_page("explorer/")
+    hrefs = page.eval_on_selector_all(".md-content a[href$='.bib'], .md-content a[href$='.json'], "
+                                      ".md-content a[href$='.xml']", "links => links.map(a => a.href)")
+    names = {h.rsplit("/", 1)[1] for h in hrefs}
+    assert {"catalogue.bib", "catalogue.json", "catalogue.schema.json", "feed.xml", "explorer.json"} <= names
+    for href in hrefs:
+        with urllib.request.urlopen(href) as response:
+            assert response.status == 200, href
+    with urllib.request.urlopen(base_url + "catalogue.bib") as response:
+        assert bibtexparser.parse_string(response.read().decode("utf-8")).failed_blocks == []
+
+
+# ---------------------------------------------------------------------------------
+# Screenshots
+
+
+@pytest.mark.parametrize(("name", "path", "viewport", "scheme"), [
+    ("explorer-desktop", "explorer/", DESKTOP, "light"),
+    ("explorer-desktop-dark", "explorer/?topic=extended-rope&from=2023&code=official", DESKTOP, "dark"),
+    ("explorer-phone", "explorer/", PHONE, "light"),
+    ("statistics-desktop", "statistics/", DESKTOP, "light"),
+    ("statistics-desktop-dark", "statistics/", DESKTOP, "dark"),
+    ("statistics-phone", "statistics/", PHONE, "light"),
+])
+def test_screenshots(open_page: OpenPage, name: str, path: str, viewport: dict[str, int], scheme: str) -> None:
+    page = open_page(path, viewport=viewport, color_scheme=scheme)
+    if path.startswith("explorer"):
+        ready(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=path.startswith("statistics"))
+    assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
+
