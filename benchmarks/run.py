@@ -52,7 +52,6 @@ from benchlib import (  # noqa: E402
     BenchError,
     Measure,
     Sample,
-    bench_env,
     json_result,
     load_average,
     longctx,
@@ -145,10 +144,8 @@ def build_stages(work: Path, n: int) -> list[Stage]:
     if bench_build is None:
         return []
     root = work / "cat"
-    env = bench_env(**{k: v for k, v in bench_build.ENV.items() if k.startswith(("NO_MKDOCS", "MKDOCS"))})
-
     def run(argv: list[str]) -> Sample:
-        return run_process(argv, cwd=root, env=env)
+        return run_process(argv, cwd=root, env=bench_build.ENV)
 
     run(bench_build.longctx("build"))
     return [
