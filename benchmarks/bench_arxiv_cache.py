@@ -41,7 +41,7 @@ def median_load(root: Path, runs: int) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        catalog, diags = load_catalog(root)
+        _catalog, diags = load_catalog(root)
         times.append(time.perf_counter() - start)
         assert not [d for d in diags if d.is_error], diags[:3]
     return statistics.median(times)

@@ -27,37 +27,29 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from benchlib import BenchError, bench_env, run_process  # noqa: E402
 from make_catalogue import make  # noqa: E402
 
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(HERE.parent / "src")}
+ENV = bench_env(NO_MKDOCS_2_WARNING="1")
 
 
 CPU: dict[float, float] = {}  # wall time of a run -> its CPU time
 
 
 def timed(args: list[str], cwd: Path) -> float:
-    """Wall seconds of one run (its CPU seconds are kept in CPU)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    result = subprocess.run(args, cwd=cwd, env=ENV, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed ({result.returncode}):\n{result.stderr[-3000:]}")
-    CPU[elapsed] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return elapsed
+    """Wall seconds of one run (its CPU seconds, forked child included, are kept in CPU)."""
+    sample = run_process(args, cwd=cwd, env=ENV)
+    CPU[sample.wall] = sample.cpu
+    return sample.wall
 
 
 def cpu(runs: list[float]) -> float:
@@ -77,19 +69,26 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    try:
+        rows = measure(args.sizes, args.runs)
+    except BenchError as err:
+        raise SystemExit(str(err)) from None
+    report(rows, args.runs)
 
+
+def measure(sizes: list[int], runs: int) -> list[tuple]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for n in args.sizes:
+        for n in sizes:
             root = Path(tmp) / f"cat{n}"
             make(n, root, seed=1)
             timed(longctx("build"), root)  # docs/, the staging folder and site/ exist from here on
             builds, bares, noops = [], [], []
-            for _ in range(args.runs):
+            for _ in range(runs):
                 builds.append(timed(longctx("build", "--force"), root))
                 bares.append(timed(bare_mkdocs(), root))
             timed(longctx("build"), root)  # the bare runs rewrote site/, so this one builds again
-            for _ in range(args.runs):
+            for _ in range(runs):
                 noops.append(timed(longctx("build"), root))
             shutil.rmtree(root / ".longctx-cache")
             shutil.rmtree(root / "site")
@@ -99,7 +98,10 @@ def main() -> None:
                          cpu(builds), cpu(bares)))
             print(f"{n} records: build {[round(t, 1) for t in builds]}, bare {[round(t, 1) for t in bares]}, "
                   f"no-op {[round(t, 2) for t in noops]}, cold {cold:.1f}", file=sys.stderr)
+    return rows
 
+
+def report(rows: list[tuple], runs: int) -> None:
     print(f"{'records':>8} {'build s':>8} {'cold s':>7} {'bare s':>7} {'ratio':>6} {'best':>6} {'no-op s':>8} "
           f"{'build cpu':>10} {'bare cpu':>9} {'cpu ratio':>10}")
     for n, build, cold, bare, ratio, best, noop, build_cpu, bare_cpu in rows:
@@ -108,7 +110,7 @@ def main() -> None:
     if len(rows) > 1:
         per = [f"{n}: {build / n * 1000:.1f} ms" for n, build, *_ in rows]
         print("build time per record: " + ", ".join(per))
-    print(f"(seconds: median of {args.runs} runs; best: fastest build / fastest bare; "
+    print(f"(seconds: median of {runs} runs; best: fastest build / fastest bare; "
           f"python {sys.version.split()[0]}, {os.cpu_count()} cores)")
 
 

@@ -86,7 +86,8 @@ WORDS = [
 NAMES = ["{YaRN}", "{LongLoRA}", "{RoPE}", "{GPT}-4", "$\\infty$-former", "Flash{A}ttention", "{LLaMA}"]
 
 
-def generate(n: int, seed: int = 7) -> str:
+def generate(n: int, seed: int = 7, *, broken: bool = True) -> str:
+    """A bibliography of ``n`` entries; ``broken`` adds one malformed entry (import-bib then exits 1)."""
     rng = random.Random(seed)
     out = [
         "% generated for bench_import_bib.py",
@@ -118,7 +119,7 @@ def generate(n: int, seed: int = 7) -> str:
                 f"  booktitle = acl,\n  month = jun,\n  year = {year},\n"
                 f"  url = {{https://github.com/example/repo{i}}}\n}}\n"
             )
-        if i == n // 2:
+        if broken and i == n // 2:
             out.append("@article{broken,\n  title={Missing a comma}\n  year={2020}\n}\n")
     return "\n".join(out)
 

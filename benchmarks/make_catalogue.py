@@ -7,8 +7,11 @@ repository) and passes `longctx validate` without errors. Records vary the way
 real ones do: mostly papers spread over the methodology subtree, some surveys,
 datasets, models and toolkits; 1-30 authors (some with affiliations), titles and
 TL;DRs of varied length with the odd markdown-significant character, arXiv ids
-matching their dates, code links official or not, a BibTeX entry on some. A
-README.md with the render regions is written too, so `longctx render` runs as is.
+matching their dates, code links official or not, a BibTeX entry on some, markdown
+notes of very different lengths on some, papers naming the datasets they report on,
+and (as after `longctx enrich`) cached arXiv metadata with an abstract for most
+records with an arXiv id (``--no-arxiv-cache`` leaves it out). A README.md with the
+render regions is written too, so `longctx render` runs as is.
 
 Benchmarks (bench_render.py, and later the other stages' benchmarks) build on it.
 """
@@ -17,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import shutil
 import sys
+import unicodedata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,6 +31,8 @@ sys.path.insert(0, str(REPO / "src"))
 
 import yaml  # noqa: E402
 
+from longctx_catalog.enrich.cache import cache_file, dump_meta  # noqa: E402
+from longctx_catalog.model import ArxivMeta, Author  # noqa: E402
 from longctx_catalog.write import dump_record  # noqa: E402
 
 FIRST = ("Wei", "Yao", "Anna", "Bowen", "Tri", "Iz", "Maria", "Ken", "Li", "Sara", "Jun", "Omar", "Priya", "Lukas",
@@ -54,6 +61,23 @@ VENUES = ("ICLR 2024", "NeurIPS 2023", "ACL 2024", "EMNLP 2023", "ICML 2024", "C
 LINK_KINDS = ("pdf", "project", "blog", "huggingface", "demo", "openreview")
 BASES = ("Llama2", "Llama3", "Mistral", "GLM", "Qwen", "GPT", "Claude", "Yi", "InternLM")
 FORMATS = ("jsonl", "json", "parquet", "csv")
+CATEGORIES = ("cs.CL", "cs.LG", "cs.AI", "cs.CV", "stat.ML")
+# Pieces of abstracts and notes: the point is realistic length and markup, not meaning.
+CLAIMS = ("Transformers struggle with inputs far longer than those seen in training.",
+          "The quadratic cost of self-attention limits the context a model can afford.",
+          "We study how models use information placed in the middle of long inputs.",
+          "Existing position encodings fail to extrapolate beyond the trained length.",
+          "Key-value caches grow linearly with the context and dominate inference memory.")
+FINDINGS = ("Experiments on {n} benchmarks show consistent gains over strong baselines.",
+            "Our method reaches {n}k tokens with less than {m}% extra compute.",
+            "Ablations show that both components are needed for the improvement.",
+            "Code and checkpoints are released to support further research.",
+            "On passkey retrieval it keeps {m}% accuracy at {n}k tokens.")
+NOTE_LINES = ("- Compare with [{ref}](https://arxiv.org/abs/{arxiv}) on the same benchmark.",
+              "- Results are reported at **{n}k** tokens only; shorter inputs are not evaluated.",
+              "- The released code needs `flash-attn>=2` and a GPU with {m} GB of memory.",
+              "- Needle-in-a-haystack numbers use the *single needle* setting.",
+              "- Perplexity is measured on PG-19 with a sliding window of {n}k tokens.")
 
 
 def _leaves_under(nodes: list[dict], keep: set[str]) -> list[tuple[str, int]]:
@@ -71,7 +95,44 @@ def _leaves_under(nodes: list[dict], keep: set[str]) -> list[tuple[str, int]]:
     return out
 
 
-def make(n: int, out_dir: Path, seed: int = 1) -> None:
+def _abstract(rng: random.Random, name: str) -> str:
+    parts = [rng.choice(CLAIMS), f"We propose {name}, which {rng.choice(VERBS)} {rng.choice(OBJECTS)} "
+             f"{rng.choice(EFFECTS)}."]
+    parts += [rng.choice(FINDINGS).format(n=rng.randint(2, 128), m=rng.randint(1, 99))
+              for _ in range(rng.randint(2, 7))]
+    return " ".join(parts)
+
+
+def _notes(rng: random.Random, name: str) -> str:
+    """Markdown notes from one line to several paragraphs and a list (real notes vary that much)."""
+    size = rng.choice((1, 1, 1, 2, 3, 8))
+    paragraphs = [" ".join(rng.choice(FINDINGS).format(n=rng.randint(2, 128), m=rng.randint(1, 99))
+                           for _ in range(rng.randint(1, 3))) for _ in range(max(1, size // 2))]
+    if size > 1:
+        paragraphs.append("\n".join(rng.choice(NOTE_LINES).format(
+            ref=f"{name} v{i}", arxiv=f"23{rng.randint(1, 12):02d}.{rng.randint(1, 99999):05d}",
+            n=rng.randint(4, 256), m=rng.randint(8, 80)) for i in range(size)))
+    return "\n\n".join(paragraphs)
+
+
+def _arxiv_meta(rng: random.Random, fields: dict, name: str) -> ArxivMeta:
+    published = fields["date"] if len(fields["date"]) == 10 else fields["date"][:7] + "-15"
+    year, month = int(published[:4]), int(published[5:7])
+    updated = f"{year + (month + 2) // 12}-{(month + 2) % 12 + 1:02d}-{rng.randint(1, 28):02d}"
+    names = [a if isinstance(a, str) else a["name"] for a in fields["authors"]]
+    return ArxivMeta(
+        id=fields["arxiv"], version=rng.choice((1, 1, 2, 2, 3, 5)), title=fields["title"],
+        authors=tuple(Author(n, (rng.choice(AFFILIATIONS),) if rng.random() < 0.2 else ()) for n in names),
+        published=published, updated=max(updated, published), abstract=_abstract(rng, name),
+        primary_category=rng.choice(CATEGORIES[:2]),
+        categories=tuple(sorted(set(rng.sample(CATEGORIES, rng.randint(1, 3))))),
+        comment=f"{rng.randint(8, 40)} pages, {rng.randint(2, 12)} figures" if rng.random() < 0.6 else None,
+        journal_ref=fields.get("venue") if rng.random() < 0.3 else None,
+    )
+
+
+def make(n: int, out_dir: Path, seed: int = 1, *, arxiv_cache: bool = True) -> None:
+    """Write the catalogue of ``n`` records for ``seed`` into ``out_dir`` (replacing it)."""
     rng = random.Random(seed)
     taxonomy = yaml.safe_load((REPO / "taxonomy.yaml").read_text(encoding="utf-8"))
     paper_nodes = _leaves_under(taxonomy, {"methodology", "empirical-studies-surveys"})
@@ -92,6 +153,7 @@ def make(n: int, out_dir: Path, seed: int = 1) -> None:
     )
 
     arxiv_serial: dict[str, int] = {}
+    datasets: list[str] = []
     for i in range(n):
         roll = rng.random()
         kind = ("paper" if roll < 0.86 else "survey" if roll < 0.89 else "dataset" if roll < 0.94
@@ -167,14 +229,20 @@ def make(n: int, out_dir: Path, seed: int = 1) -> None:
         if kind == "paper" and rng.random() < 0.2:
             fields["results"] = f"Passkey retrieval at {rng.choice((32, 64, 128, 256))}k; perplexity flat to " \
                                 f"{rng.choice((16, 32, 64))}k."
+        if kind in ("paper", "survey", "dataset", "model") and rng.random() < 0.25:
+            fields["notes"] = _notes(rng, name)
+        if kind in ("paper", "model") and datasets and rng.random() < 0.3:
+            fields["benchmarks"] = sorted(set(rng.sample(datasets[-200:], k=min(len(datasets), rng.randint(1, 4)))))
         if kind in ("paper", "survey"):
             fields["status"] = rng.choice(("read", "unread"))
             if rng.random() < 0.2:
                 fields["context_length"] = rng.choice((8192, 32000, 128000, 1000000))
         fields["added"] = f"{rng.randint(2024, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         if kind in ("paper", "survey") and rng.random() < 0.4:
-            first = (fields["authors"][0] if isinstance(fields["authors"][0], str)
-                     else fields["authors"][0]["name"]).split()[-1].lower()
+            last = (fields["authors"][0] if isinstance(fields["authors"][0], str)
+                    else fields["authors"][0]["name"]).split()[-1]
+            # Citation keys are plain ASCII in real files (Müller -> muller, O'Brien -> obrien).
+            first = re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", last).lower())
             fields["bibtex"] = (
                 f"@article{{{first}{year}{name.lower()},\n  title={{{fields['title']}}},\n  author={{"
                 + " and ".join(a if isinstance(a, str) else a["name"] for a in fields["authors"])
@@ -206,7 +274,15 @@ def make(n: int, out_dir: Path, seed: int = 1) -> None:
             fields["toolkit_type"] = rng.choice(("library", "framework", "system"))
             fields["utilities"] = {"Inference": ["paged KV cache", "continuous batching"][: rng.randint(1, 2)],
                                    "Training": ["sequence parallelism"]}
+        if kind == "dataset":
+            datasets.append(record_id)
         (out_dir / "papers" / f"{record_id}.yaml").write_text(dump_record(fields), encoding="utf-8")
+        if "arxiv" in fields and rng.random() < 0.9:
+            meta = _arxiv_meta(rng, fields, name)  # drawn even when not written: same records either way
+            if arxiv_cache:
+                file = cache_file(out_dir, fields["arxiv"])
+                file.parent.mkdir(parents=True, exist_ok=True)
+                file.write_text(dump_meta(meta), encoding="utf-8")
 
 
 def main() -> None:
@@ -214,8 +290,9 @@ def main() -> None:
     parser.add_argument("n", type=int, help="number of records")
     parser.add_argument("dir", type=Path, help="output folder (replaced if it exists)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--no-arxiv-cache", action="store_true", help="write no data/arxiv/ metadata")
     args = parser.parse_args()
-    make(args.n, args.dir, args.seed)
+    make(args.n, args.dir, args.seed, arxiv_cache=not args.no_arxiv_cache)
     print(f"wrote {args.n} records to {args.dir}")
 
 

@@ -15,6 +15,8 @@ import bibtexparser
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES, GOOD_RECORD, REPO, write_catalog
 from longctx_catalog.bibtex import citation_key, entry_for
@@ -757,3 +759,14 @@ def test_fast_record_dump_gives_dump_record_bytes(tmp_path: Path) -> None:
     ]
     for fields in shapes:
         assert dump_record_fast(fields) == dump_record(fields)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=20))
+def test_ascii_word_keeps_exactly_the_ascii_letters_and_digits(text: str) -> None:
+    import unicodedata
+
+    from longctx_catalog.bibtex.entry import _ascii_word
+
+    expected = "".join(c for c in unicodedata.normalize("NFKD", text).lower() if c.isascii() and c.isalnum())
+    assert _ascii_word(text) == expected

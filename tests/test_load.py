@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from longctx_catalog.load import RootNotFound, find_root, parse_yaml, read_yaml_file, record_files
 
@@ -154,3 +158,65 @@ def test_find_root_walks_up_like_git(tmp_path: Path) -> None:
 def test_find_root_fails_clearly(tmp_path: Path) -> None:
     with pytest.raises(RootNotFound, match="--root"):
         find_root(tmp_path)
+
+
+# The loader builds data in its own pass (load.py, _Loader.construct_document); it must
+# give exactly what PyYAML's own constructor gives for every plain-data document.
+_plain_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20),
+    st.dates(), st.sampled_from(["yes", "No", "on", "~", "null", "1e3", "0x1F", "0o17", "-.inf", ".NaN", "+12",
+                                 "2023-01-02", "2023-01-02T03:04:05Z", "1_000", "12:30", "=", "", " x ", "#x"]),
+)
+_plain_data = st.recursive(
+    _plain_scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.one_of(st.text(max_size=6), st.integers(), st.booleans()), inner,
+                                            max_size=4)),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_plain_data, st.sampled_from([None, True, False]), st.sampled_from([None, '"', "'", "|"]))
+def test_data_equals_pyyaml_for_plain_documents(data, flow, style) -> None:  # type: ignore[no-untyped-def]
+    shared = [data, data]  # the same object twice: the dump holds an anchor and an alias
+    text = yaml.safe_dump({"a": data, "b": shared}, default_flow_style=flow, default_style=style,
+                          allow_unicode=True)
+    doc, diags = parse_yaml(text, "p.yaml")
+    expected = yaml.load(text, Loader=yaml.CSafeLoader)
+    assert diags == []
+    assert doc is not None and doc.data == expected
+    # Twice: the second parse runs through the resolver's memo of plain scalars.
+    again, _ = parse_yaml(text, "p.yaml")
+    assert again is not None and again.data == expected
+
+
+@pytest.mark.parametrize("text", ["x: !!map [1, 2]\n", "x: !!seq {a: 1}\n", "x: !!map b\n", "x: !!str [1]\n"])
+def test_collection_tagged_as_another_kind_is_a_located_error(text: str) -> None:
+    doc, diags = parse_yaml(text, "p.yaml")
+    assert doc is None
+    assert codes(diags) == ["LC002"]
+    assert (diags[0].location.line, diags[0].location.column) == (1, 4)
+
+
+def test_unhashable_key_is_a_located_error() -> None:
+    doc, diags = parse_yaml("x: 1\n? [a, b]\n: 2\n", "p.yaml")
+    assert doc is None
+    assert codes(diags) == ["LC103"]
+    assert diags[0].location.line == 2
+
+
+def test_parsing_leaves_no_reference_cycles() -> None:
+    # validate.py pauses the garbage collector while loading thousands of files: anything
+    # parsing leaves in a cycle (a loader, a self-calling closure) would stay in memory.
+    text = "id: x\ntags: [a, b]\ncode:\n  - url: https://a.org\n    official: true\nshared: &s [1, 2]\nagain: *s\n"
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            doc, diags = parse_yaml(text, "p.yaml")
+            assert doc is not None and diags == []
+        del doc
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -296,3 +296,15 @@ def test_trusted_markdown_keeps_markdown_but_not_html() -> None:
     out = trusted_markdown("Uses **bold** and <b>tags</b>")
     html = gfm(out)
     assert parse(html).tags == ["p", "strong"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=30), st.booleans())
+def test_translation_is_skipped_only_when_it_would_change_nothing(text: str, cell: bool) -> None:
+    # _escape_str translates only text with a character its tables change (a speed-up),
+    # which is the same as translating every text exactly when this holds.
+    from longctx_catalog import markdown
+
+    plain = " ".join(text.split())
+    table = markdown._CELL_TABLE if cell else markdown._TABLE
+    assert (plain.translate(table) != plain) <= bool(markdown._NEEDS_TABLE.search(plain))

@@ -21,6 +21,8 @@ from pathlib import Path
 import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES, REPO
 from longctx_catalog.model import TaxonomyNode
@@ -511,3 +513,75 @@ def test_fixture_records_are_valid() -> None:
 
 def test_golden_instructions_are_documented() -> None:
     assert "LONGCTX_UPDATE_GOLDEN=1" in textwrap.dedent(__doc__ or "")
+
+
+def test_compiled_templates_are_reused_and_an_edit_takes_effect(tmp_path: Path) -> None:
+    # Compiled templates are cached between runs (render._bytecode_cache): a second run
+    # must load them, an edited template must be compiled afresh, and a failure in a
+    # template loaded from the cache must still be located.
+    root = copy_fixture(tmp_path)
+    (root / "templates").mkdir()
+    template = root / "templates" / "timeline.md.j2"
+    template.write_text("# Ours\n\n{{ views.ordered|length|plural('work') }}\n", encoding="utf-8")
+    for _ in range(2):
+        assert run_cli(root, "render").returncode == 0
+        assert "# Ours" in (root / "docs" / "timeline.md").read_text(encoding="utf-8")
+    template.write_text("# Edited\n\nline\n{{ record_count }}\n", encoding="utf-8")
+    for _ in range(2):
+        result = run_cli(root, "render")
+        assert result.returncode == 1
+        assert "templates/timeline.md.j2:4:1: error:" in result.stderr, result.stderr
+        assert "'record_count' is undefined" in result.stderr
+    template.write_text("# Edited\n", encoding="utf-8")
+    assert run_cli(root, "render").returncode == 0
+    assert "# Edited" in (root / "docs" / "timeline.md").read_text(encoding="utf-8")
+
+
+def test_compiled_templates_are_cached_outside_the_catalogue(tmp_path: Path) -> None:
+    from longctx_catalog import render
+
+    cache = render.make_environment(tmp_path).bytecode_cache
+    assert cache is not None
+    before = set(os.listdir(cache.directory))
+    root = copy_fixture(tmp_path)
+    (root / "templates").mkdir()
+    (root / "templates" / "timeline.md.j2").write_text(f"# {tmp_path.name}\n", encoding="utf-8")
+    render_into(root)
+    assert set(os.listdir(cache.directory)) - before  # this catalogue's own template was stored
+    assert not Path(cache.directory).is_relative_to(root)
+    assert {p.name for p in root.iterdir()} == {p.name for p in FIXTURE.iterdir()} | {"docs", "templates"}
+
+
+def _tidy_reference(text: str) -> str:
+    """tidy as first written (plain replace loops, strip and append): the faster one must agree."""
+    for junk in (" \n", "\t\n"):
+        while junk in text:
+            text = text.replace(junk, "\n")
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip("\n") + "\n"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["\n", " ", "\t", "a", "#"]), max_size=40))
+def test_tidy_agrees_with_its_reference(text: str) -> None:
+    from longctx_catalog.render import tidy
+
+    assert tidy(text) == _tidy_reference(text)
+
+
+def test_compiled_templates_are_not_shared_between_environments_with_other_filters(tmp_path: Path) -> None:
+    # Jinja folds `{{ true|flag }}` to the filter's output while compiling; the site's
+    # environment has another `flag` filter than the committed pages', so the two must
+    # never load each other's compiled code (whichever compiled it first, in any process).
+    from longctx_catalog import render
+
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "flags.md.j2").write_text("{{ true|flag }}/{{ false|flag }}\n", encoding="utf-8")
+    outputs = []
+    for site in (True, False, True, False):
+        env = render.make_environment(tmp_path, site=site)
+        outputs.append(env.get_template("flags.md.j2").render())
+    assert outputs[0] == outputs[2] == f"{render.fmt_check(True)}/{render.fmt_check(False)}\n"
+    assert outputs[1] == outputs[3] == f"{render.fmt_flag(True)}/{render.fmt_flag(False)}\n"
+    assert outputs[0] != outputs[1]

@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -101,22 +101,55 @@ class _Refused(yaml.MarkedYAMLError):
         self.code = code
 
 
+_STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
+_SCALAR = yaml.ScalarNode
+# First characters for which PyYAML's implicit resolvers might give a plain scalar a
+# tag other than str (bool, int, float, null, timestamp, merge, ...); any other plain
+# scalar, like every quoted one, is a string.
+_RESOLVABLE = frozenset(key for key in yaml.CSafeLoader.yaml_implicit_resolvers if key)
+_RESOLVED_MAX = 50_000  # entries kept in the resolver's memo: short plain values repeat across files
+
+
 class _Loader(yaml.CSafeLoader):
-    """``CSafeLoader`` that builds plain data only and notes duplicate keys."""
+    """``CSafeLoader`` that builds plain data only and notes duplicate keys.
+
+    libyaml composes the node tree in C but calls back into Python to resolve every
+    scalar's tag and to build every value. Both callbacks are replaced with lean ones
+    (a record has some 40 nodes, a catalogue hundreds of thousands): tags come from a
+    memo and a first-character test, and :meth:`construct_document` walks the tree in
+    one recursive function instead of PyYAML's general-purpose machinery. The result
+    is the same data ``yaml.load(text, CSafeLoader)`` gives, with non-data tags refused.
+    """
+
+    _resolved: ClassVar[dict[str, str]] = {}  # shared by every file loaded in this process
 
     def __init__(self, text: str, path: str) -> None:
         super().__init__(text)
         self.path = path
         self.duplicates: list[Diagnostic] = []
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        # BaseConstructor's, not SafeConstructor's: no merge-key flattening (a `<<` key
-        # reaches _refuse_tag). Duplicate keys are looked for only when the mapping came
-        # out shorter than the text, so files without them pay nothing.
-        mapping = yaml.constructor.BaseConstructor.construct_mapping(self, node, deep=deep)
-        if len(mapping) != len(node.value):
-            self._note_duplicates(node)
-        return mapping
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:  # type: ignore[override]
+        if kind is yaml.ScalarNode:
+            if not implicit[0] or (value and value[0] not in _RESOLVABLE):
+                return _STR  # quoted, or a plain scalar no implicit resolver applies to
+            tag = self._resolved.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(value) <= 32 and len(self._resolved) < _RESOLVED_MAX:
+                    self._resolved[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+    # No path resolvers are registered: skip the per-node bookkeeping for them.
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        """The node tree as plain data, like PyYAML's constructor but in one pass (see :func:`_build`)."""
+        return _build(node, self, {}, set())
 
     def _note_duplicates(self, node: yaml.MappingNode) -> None:
         seen: dict[str, int] = {}
@@ -134,14 +167,47 @@ class _Loader(yaml.CSafeLoader):
                 seen[key] = key_node.start_mark.line + 1
 
 
-def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> list[Any]:
-    # One step, not SafeConstructor's two-step generator: an alias to an ancestor then
-    # fails as "recursive" instead of quietly building a self-containing list.
-    return loader.construct_sequence(node, deep=True)
+def _build(node: yaml.Node, loader: _Loader, built: dict[int, Any], active: set[int]) -> Any:
+    """``node`` as plain data.
 
-
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
-    return loader.construct_mapping(node, deep=True)
+    Collections are built once and shared when an alias repeats them (so an alias bomb
+    stays cheap); a collection that contains itself is refused as recursive, as PyYAML
+    does; scalars tagged other than str go through the loader's restricted constructor
+    table. A plain function, not a closure: a closure that calls itself is a reference
+    cycle, and with the garbage collector paused while loading (validate.py) every
+    file's data would stay in memory.
+    """
+    kind, tag = node.__class__, node.tag
+    if kind is _SCALAR:
+        return node.value if tag == _STR else loader.yaml_constructors.get(tag, _refuse_tag)(loader, node)
+    ident = id(node)
+    if ident in built:
+        return built[ident]
+    if ident in active:
+        raise ConstructorError(None, None, "found unconstructable recursive node", node.start_mark)
+    active.add(ident)
+    if kind is yaml.SequenceNode and tag == _SEQ:
+        value: Any = [item.value if item.__class__ is _SCALAR and item.tag == _STR
+                      else _build(item, loader, built, active) for item in node.value]
+    elif kind is yaml.MappingNode and tag == _MAP:
+        value = {}
+        for key_node, value_node in node.value:
+            if key_node.__class__ is _SCALAR and key_node.tag == _STR:
+                key = key_node.value
+            else:
+                key = _build(key_node, loader, built, active)
+                if isinstance(key, (list, dict)):  # the only unhashable values plain data has
+                    raise ConstructorError("while constructing a mapping", node.start_mark,
+                                           "found unhashable key", key_node.start_mark)
+            value[key] = (value_node.value if value_node.__class__ is _SCALAR and value_node.tag == _STR
+                          else _build(value_node, loader, built, active))
+        if len(value) != len(node.value):
+            loader._note_duplicates(node)  # only when a key was repeated: files without pay nothing
+    else:
+        value = loader.yaml_constructors.get(tag, _refuse_tag)(loader, node)
+    active.discard(ident)
+    built[ident] = value
+    return value
 
 
 def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
@@ -150,6 +216,12 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
     except ValueError as err:
         raise _Refused("LC002", f"{node.value} is not a calendar date ({err}); check the month and day",
                        node.start_mark) from None
+
+
+def _wrong_kind(loader: _Loader, node: yaml.Node) -> Any:
+    """``!!map [1, 2]``, ``!!seq {a: 1}``: a collection tagged as the other kind (or a scalar as either)."""
+    raise ConstructorError(None, None, f"a {node.id} cannot be tagged {node.tag.replace(_TAG, '!!')}",
+                           node.start_mark)
 
 
 def _refuse_tag(loader: _Loader, node: yaml.Node) -> Any:
@@ -169,8 +241,8 @@ _Loader.yaml_constructors = {
     _TAG + "float": SafeConstructor.construct_yaml_float,
     _TAG + "str": SafeConstructor.construct_yaml_str,
     _TAG + "timestamp": _construct_timestamp,
-    _TAG + "seq": _construct_seq,
-    _TAG + "map": _construct_map,
+    _TAG + "seq": _wrong_kind,  # a sequence or mapping node with its own tag never gets here
+    _TAG + "map": _wrong_kind,
     None: _refuse_tag,
 }
 _Loader.yaml_multi_constructors = {}
@@ -254,10 +326,12 @@ def parse_yaml(text: str, path: str, *, cycle_code: str = "LC004") -> tuple[Yaml
         loader.dispose()
 
 
-def read_yaml_file(file: Path, display: str, *, cycle_code: str = "LC004") -> tuple[YamlDoc | None, list[Diagnostic]]:
+def read_yaml_file(file: Path | str, display: str, *, cycle_code: str = "LC004",
+                   ) -> tuple[YamlDoc | None, list[Diagnostic]]:
     """Read and parse a file; every failure becomes one located diagnostic."""
     try:
-        raw = file.read_bytes()
+        with open(file, "rb") as handle:
+            raw = handle.read()
     except OSError as err:
         return None, [Diagnostic.make(Location(display), "LC001", f"cannot read file: {err.strerror or err}")]
     try:
@@ -278,6 +352,12 @@ def display_path(file: Path, root: Path) -> str:
 
 def record_files(root: Path) -> list[Path]:
     """Every record file under ``papers/``, in a stable order (by path below papers/)."""
+    return [Path(path) for _, path in _record_entries(root)]
+
+
+def _record_entries(root: Path) -> list[tuple[str, str]]:
+    """(path below papers/, file path) of every record file, sorted: plain strings, as pathlib is slow
+    for thousands of files."""
     base = root / PAPERS_DIR
     found: list[tuple[str, str]] = []
 
@@ -296,13 +376,13 @@ def record_files(root: Path) -> list[Path]:
 
     if base.is_dir():
         scan(str(base), "")
-    return [Path(path) for _, path in sorted(found)]
+    return sorted(found)
 
 
 def iter_record_docs(root: Path) -> Iterator[tuple[Path, YamlDoc | None, list[Diagnostic]]]:
-    for file in record_files(root):
-        doc, diags = read_yaml_file(file, display_path(file, root))
-        yield file, doc, diags
+    for rel, path in _record_entries(root):
+        doc, diags = read_yaml_file(path, f"{PAPERS_DIR}/{rel}")
+        yield Path(path), doc, diags
 
 
 class RootNotFound(Exception):

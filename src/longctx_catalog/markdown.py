@@ -51,6 +51,9 @@ _TABLE.update(
 # Control characters other than whitespace carry nothing a reader can see.
 _TABLE.update({c: None for c in (*range(0, 9), 0x0B, *range(0x0E, 0x1C), 0x7F)})
 _CELL_TABLE = {**_TABLE, ord("|"): "\\|"}
+# Any character either table changes. Most titles and TL;DRs have none, and finding
+# that out with a regex is several times cheaper than str.translate's per-character lookups.
+_NEEDS_TABLE = re.compile("[" + re.escape("".join(map(chr, _CELL_TABLE))) + "]")
 
 # Runs that only optional extensions treat as markup (pymdownx.mark, pymdownx.keys).
 _DOUBLES = (("==", "&#61;&#61;"), ("++", "&#43;&#43;"))
@@ -76,7 +79,9 @@ def _no_autolink(match: re.Match[str]) -> str:
 # escaping is memoised: rendering 5,000 records then costs ~50,000 escapes, not 200,000.
 @lru_cache(maxsize=1 << 17)
 def _escape_str(text: str, cell: bool, line_start: bool) -> Md:
-    out = " ".join(text.split()).translate(_CELL_TABLE if cell else _TABLE)  # whitespace runs -> one space
+    out = " ".join(text.split())  # whitespace runs -> one space
+    if _NEEDS_TABLE.search(out):
+        out = out.translate(_CELL_TABLE if cell else _TABLE)
     for pair, entity in _DOUBLES:
         if pair in out:
             out = out.replace(pair, entity)
@@ -139,6 +144,6 @@ def trusted_markdown(text: object) -> Md:
 
 def code_fence(body: str, info: str = "") -> Md:
     """A fenced code block that ``body`` cannot close: the fence is longer than any backtick run in it."""
-    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0) if "`" in body else 0
     fence = "`" * max(3, longest + 1)
     return Md(f"{fence}{info}\n{body.rstrip()}\n{fence}")

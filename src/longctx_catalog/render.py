@@ -33,14 +33,16 @@ so a template cannot forget.
 
 from __future__ import annotations
 
+import functools
 import gc
+import hashlib
 import html
 import posixpath
 import re
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -81,6 +83,7 @@ OWNER_LINE = (
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
+_BLANK_RUNS = re.compile(r"\n\n\n+")
 _ANCHOR = re.compile(r'<a id="([^"]+)"></a>')
 
 
@@ -123,6 +126,48 @@ def _strict_output(value: Any) -> Any:
         f"unescaped value {value!r:.60} reaches the page: pass it through |md, |cell, |url or "
         "(for the template's own markdown) |raw"
     )
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between runs, so a run does not compile them again (~90 ms a run).
+
+    Jinja's own file cache, in its private per-user folder under the system's temp
+    directory: nothing is written into the catalogue, an entry is keyed by the template's
+    path and checked against its source, so an edited template is compiled afresh. A
+    cache that cannot be read or written is only slower, never an error.
+    """
+
+    def load_bytecode(self, bucket: Any) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError):  # unreadable or truncated: compile instead
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        with suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+@lru_cache(maxsize=8)
+def _bytecode_cache(key: str) -> jinja2.BytecodeCache | None:
+    """The cache for environments whose filters and tests make ``key``.
+
+    Compiled code is not the template alone: Jinja folds constant expressions while
+    compiling, so ``{{ true|flag }}`` is compiled to the text the environment's ``flag``
+    filter returns (which differs between the committed pages and the site). Each
+    set of filters therefore gets its own files.
+    """
+    try:
+        return _BytecodeCache(pattern=f"__longctx_{key}_%s.cache")
+    except (OSError, RuntimeError):  # no safe temp folder: compile every time
+        return None
+
+
+def _filters_key(env: jinja2.Environment) -> str:
+    """A short digest of which function each filter and test name is bound to."""
+    names = [f"{kind}:{name}={getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', repr(fn))}"
+             for kind, table in (("filter", env.filters), ("test", env.tests)) for name, fn in table.items()]
+    return hashlib.sha1("\n".join(sorted(names)).encode()).hexdigest()[:16]
 
 
 def make_environment(root: Path, *, site: bool = False) -> jinja2.Environment:
@@ -179,6 +224,8 @@ def make_environment(root: Path, *, site: bool = False) -> jinja2.Environment:
     # Words shown for link and record kinds live in a template, so a catalogue can
     # change them; what it sets becomes a global of every template (read once here,
     # not imported per entry, which would cost a module per render).
+    # Only now, with every filter in place: the compiled code depends on them (see _bytecode_cache).
+    env.bytecode_cache = _bytecode_cache(_filters_key(env))
     labels = env.get_template(LABELS_TEMPLATE).module
     env.globals.update({k: v for k, v in vars(labels).items() if not k.startswith("_")})
     return env
@@ -325,7 +372,8 @@ def fmt_authors(record: Record, limit: int = 0, affiliations: bool = False) -> M
     return _authors(record.authors, limit, affiliations)
 
 
-@lru_cache(maxsize=1 << 14)
+# Not memoised: each record's list is formatted about once per way it is shown (an
+# entry is rendered once and reused), so a cache only paid for hashing every Author.
 def _authors(authors: tuple[Author, ...], limit: int, affiliations: bool) -> Md:
     shown = authors[:limit] if limit and len(authors) > limit else authors
     names = []
@@ -437,7 +485,12 @@ class Views:
         return [r for r in self.ordered if r.kind in kinds]
 
     def datasets_for_task(self, task: str) -> list[Record]:
-        return [r for r in self.ordered if r.kind == "dataset" and task in r.task_types]
+        return [r for r in self._datasets if task in r.task_types]
+
+    @functools.cached_property
+    def _datasets(self) -> list[Record]:
+        # Once, not once per task type: ten passes over every record showed at 10,000 records.
+        return self.of_kind("dataset")
 
     def count(self, node: TaxonomyNode) -> int:
         return len(self.under.get(node.id, ()))
@@ -630,14 +683,19 @@ def anchor_html(record_id: str) -> Md:
 def tidy(text: str) -> str:
     """Template output made regular: no trailing spaces, at most one blank line in a row, one final newline.
 
-    Plain ``str.replace`` loops: pages run to megabytes, where they beat a regex tenfold.
+    Pages run to megabytes (29 MB in all at 5,000 records), so every pass over them
+    counts: trailing blanks are looked for with ``in`` (far faster than a regex that
+    must try every position), blank runs go in one regex pass, and a page that already
+    starts and ends right is not copied again.
     """
     for junk in (" \n", "\t\n"):
         while junk in text:
             text = text.replace(junk, "\n")
-    while "\n\n\n" in text:
-        text = text.replace("\n\n\n", "\n\n")
-    return text.strip("\n") + "\n"
+    if "\n\n\n" in text:
+        text = _BLANK_RUNS.sub("\n\n", text)
+    if text.startswith("\n") or not text.endswith("\n") or text.endswith("\n\n"):
+        text = text.strip("\n") + "\n"
+    return text
 
 
 def with_owner_line(text: str) -> str:
@@ -735,7 +793,7 @@ def clear_caches() -> None:
     """Forget memoised escapes, links and names (benchmarks call this to time a cold run)."""
     from . import markdown
 
-    for cached in (markdown._escape_str, markdown._md_url, relative, repo_name, _authors, _link, _node_page,
+    for cached in (markdown._escape_str, markdown._md_url, relative, repo_name, _link, _node_page,
                    _record_url):
         cached.cache_clear()
 

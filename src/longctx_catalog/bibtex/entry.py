@@ -67,8 +67,11 @@ _CONFERENCE = re.compile(
 
 def _ascii_word(text: str) -> str:
     """Lower-case ASCII letters and digits of ``text`` (accents dropped): ``Łukasz`` -> ``ukasz``."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed.lower() if c.isascii() and c.isalnum())
+    # lower() leaves no ASCII capitals, so "ASCII and alphanumeric" is [a-z0-9] (one C-speed pass)
+    return _NOT_ASCII_WORD.sub("", unicodedata.normalize("NFKD", text).lower())
+
+
+_NOT_ASCII_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def _last_name(name: str) -> str:

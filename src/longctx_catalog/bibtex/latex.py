@@ -312,7 +312,8 @@ def protect_case(latex: str) -> str:
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
-        return "{" + word + "}" if any(c.isupper() for c in word[1:]) else word
+        rest = word[1:]  # ASCII (see the pattern): a capital after the first letter changes under lower()
+        return "{" + word + "}" if rest != rest.lower() else word
 
     out: list[str] = []
     depth = 0

@@ -16,6 +16,7 @@ changed. This module does no network I/O; render and site only ever read.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,12 @@ CACHE_SPEC = Obj(
 
 def cache_file(root: Path, arxiv_id: str) -> Path:
     """``data/arxiv/2309.00071.yaml``; old-style ``hep-th/9901001`` becomes ``hep-th_9901001.yaml``."""
-    return root / CACHE_DIR / (strip_arxiv_version(arxiv_id).replace("/", "_") + ".yaml")
+    return root / CACHE_DIR / cache_name(arxiv_id)
+
+
+def cache_name(arxiv_id: str) -> str:
+    """The cache file's name for ``arxiv_id`` (any version): ``2309.00071.yaml``."""
+    return strip_arxiv_version(arxiv_id).replace("/", "_") + ".yaml"
 
 
 class _Dumper(yaml.SafeDumper):
@@ -138,7 +144,10 @@ def read_meta(root: Path, arxiv_id: str) -> tuple[ArxivMeta | None, list[Diagnos
     file = cache_file(root, arxiv_id)
     if not file.exists():
         return None, []
-    display = file.relative_to(root).as_posix()
+    return _read_meta_file(file, file.relative_to(root).as_posix(), arxiv_id)
+
+
+def _read_meta_file(file: Path | str, display: str, arxiv_id: str) -> tuple[ArxivMeta | None, list[Diagnostic]]:
     doc, diags = read_yaml_file(file, display)
     if doc is None:
         return None, [Diagnostic.make(d.location, "LC501", d.message + "; run `longctx enrich` to fetch it again")
@@ -161,10 +170,20 @@ def fill_from_meta(record: Record, meta: ArxivMeta) -> None:
 def merge_arxiv_cache(root: Path, records: Iterable[Record]) -> list[Diagnostic]:
     """Enrich loaded records from the cache; a damaged cache file is a diagnostic, never a crash."""
     diags: list[Diagnostic] = []
+    # The folder is listed once: asking the file system about each of thousands of
+    # records (through pathlib) cost more than reading the files that exist.
+    folder = os.path.join(root, CACHE_DIR)
+    try:
+        present = {entry.name for entry in os.scandir(folder)}
+    except OSError:
+        return diags
     for record in records:
         if not record.arxiv:
             continue
-        meta, more = read_meta(root, record.arxiv)
+        name = cache_name(record.arxiv)
+        if name not in present:
+            continue
+        meta, more = _read_meta_file(os.path.join(folder, name), f"{CACHE_DIR}/{name}", record.arxiv)
         diags.extend(more)
         if meta is not None:
             fill_from_meta(record, meta)
