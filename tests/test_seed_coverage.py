@@ -106,3 +106,32 @@ def test_shipped_catalogue_is_clean() -> None:
     assert not diagnostics, f"{len(diagnostics)} validation errors or warnings:\n" + "\n".join(
         f"  {d}" for d in diagnostics
     )
+
+
+SEEDS = REPO.parent / "shared" / "seeds"
+WORD = re.compile(r"[a-z0-9]+")
+# Six words in a row shared with a seed list is where lightly rephrased prose starts to
+# show; shorter runs are the ordinary phrases of the field ("the length of the context").
+COPIED_RUN = 6
+
+
+def test_every_paper_survey_dataset_and_toolkit_has_a_tldr() -> None:
+    catalog, _ = shipped()
+    # Baseline models are rows of a table (context length, size, maker), not something to summarise.
+    bare = sorted(r.path or r.id for r in catalog.records if r.kind != "model" and not r.tldr)
+    assert not bare, f"{len(bare)} records have no TL;DR:\n" + "\n".join(f"  - {b}" for b in bare)
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed lists not found at {SEEDS}")
+def test_tldrs_are_our_own_words() -> None:
+    words = WORD.findall(" ".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))).lower())
+    seed_runs = {tuple(words[i:i + COPIED_RUN]) for i in range(len(words) - COPIED_RUN + 1)}
+    catalog, _ = shipped()
+    copied = []
+    for record in catalog.records:
+        tldr = WORD.findall((record.tldr or "").lower())
+        runs = (tuple(tldr[i:i + COPIED_RUN]) for i in range(len(tldr) - COPIED_RUN + 1))
+        shared = next((run for run in runs if run in seed_runs), None)
+        if shared:
+            copied.append(f"{record.path or record.id}: {' '.join(shared)!r}")
+    assert not copied, f"{len(copied)} TL;DRs repeat a seed list's words:\n" + "\n".join(f"  - {c}" for c in copied)
