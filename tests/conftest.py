@@ -164,10 +164,18 @@ def make_site_catalogue(root: Path) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A catalogue whose site `longctx build` has built: the root (its site is root / "site")."""
-    root = make_site_catalogue(tmp_path_factory.mktemp("site") / "catalogue")
+def build_site_catalogue(root: Path, extra_files: dict[str, str] | None = None) -> Path:
+    """``make_site_catalogue`` plus ``extra_files`` (path -> text), built by `longctx build`: the root."""
+    make_site_catalogue(root)
+    for rel, text in (extra_files or {}).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
     result = run_longctx(root, "build")
     assert result.returncode == 0, result.stderr
     return root
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A catalogue whose site `longctx build` has built: the root (its site is root / "site")."""
+    return build_site_catalogue(tmp_path_factory.mktemp("site") / "catalogue")

@@ -13,16 +13,12 @@ package); never with a downloaded browser.
 from __future__ import annotations
 
 import csv
-import functools
-import http.server
 import io
 import json
-import threading
 import unicodedata
 import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -30,29 +26,16 @@ from urllib.parse import parse_qs, urlsplit
 import bibtexparser
 import pytest
 
-from conftest import REPO, make_site_catalogue, run_longctx
+from browser import ARTIFACTS, DESKTOP, PHONE, OpenPage, chromium, needs_chromium, page_opener, serve
+from conftest import build_site_catalogue
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = REPO / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps"]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 ATOM = "{http://www.w3.org/2005/Atom}"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium; CI does)",
-)
+pytestmark = needs_chromium
 
 
 # ---------------------------------------------------------------------------------
-# Serving and watching
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+# The site and the browser
 
 
 EVENTS = """\
@@ -68,80 +51,28 @@ EVENTS = """\
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site tests' catalogue, with an arXiv event, built by `longctx build`: its site folder."""
-    root = make_site_catalogue(tmp_path_factory.mktemp("explorer") / "catalogue")
-    (root / "data" / "arxiv" / "events.yaml").write_text(EVENTS, encoding="utf-8")
-    result = run_longctx(root, "build")
-    assert result.returncode == 0, result.stderr
+    root = build_site_catalogue(tmp_path_factory.mktemp("explorer") / "catalogue",
+                                {"data/arxiv/events.yaml": EVENTS})
     return root / "site"
 
 
 @pytest.fixture(scope="module")
 def base_url(site: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@dataclass
-class Watched:
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-    outside_requests: list[str] = field(default_factory=list)
-
-    def check(self) -> None:
-        assert self.dialogs == [], "a dialog opened: injected script ran"
-        assert self.outside_requests == [], "requests left 127.0.0.1"
-        assert self.page_errors == []
-        assert self.console_errors == []
-
-
-OpenPage = Callable[..., Any]
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
 def open_page(browser: Any, base_url: str) -> Iterator[OpenPage]:
     """``open_page(path, viewport=..., color_scheme=...)`` -> a Playwright page, watched."""
-    watched = Watched()
-    contexts = []
-
-    def route(route: Any) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            watched.outside_requests.append(route.request.url)
-            route.abort()
-
-    def open_(path: str, *, viewport: dict[str, int] = DESKTOP, color_scheme: str = "light") -> Any:
-        context = browser.new_context(viewport=viewport, color_scheme=color_scheme, device_scale_factor=1,
-                                      accept_downloads=True)
-        contexts.append(context)
-        context.route("**/*", route)
-        page = context.new_page()
-        page.on("console", lambda m: watched.console_errors.append(f"{m.text} ({m.location.get('url')})")
-                if m.type == "error" else None)
-        page.on("pageerror", lambda e: watched.page_errors.append(str(e)))
-        page.on("dialog", lambda d: (watched.dialogs.append(d.message), d.dismiss()))
-        page.goto(base_url + path, wait_until="networkidle")
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
-    watched.check()
+    with page_opener(browser, base_url) as open_:
+        yield open_
 
 
 # ---------------------------------------------------------------------------------

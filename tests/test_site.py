@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, XSS_TITLE, make_site_catalogue, run_longctx, site_env
+from conftest import REPO, XSS_TITLE, build_site_catalogue, make_site_catalogue, run_longctx, site_env
 from longctx_catalog.render import render_catalog
 from longctx_catalog.staging import fix_links
 from longctx_catalog.validate import load_catalog
@@ -235,10 +235,7 @@ def test_strict_mkdocs_build_of_the_staged_docs_passes(built_site: Path, tmp_pat
 @pytest.fixture(scope="module")
 def second_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the site catalogue for the tests that edit inputs (built once here)."""
-    root = make_site_catalogue(tmp_path_factory.mktemp("site2") / "catalogue")
-    result = run_longctx(root, "build")
-    assert result.returncode == 0, result.stderr
-    return root
+    return build_site_catalogue(tmp_path_factory.mktemp("site2") / "catalogue")
 
 
 def test_same_inputs_give_byte_identical_sites(built_site: Path, second_site: Path) -> None:

@@ -13,109 +13,35 @@ package); never with a downloaded browser.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import REPO, XSS_TITLE
+from browser import ARTIFACTS, DESKTOP, PHONE, OpenPage, chromium, needs_chromium, page_opener, serve
+from conftest import XSS_TITLE
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = REPO / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps"]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium; CI does)",
-)
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # the requests are not worth a line each
-        pass
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def base_url(built_site: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(built_site / "site"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve(built_site / "site") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@dataclass
-class Watched:
-    """What pages did that they must not: each list must stay empty."""
-
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-    outside_requests: list[str] = field(default_factory=list)
-
-    def check(self) -> None:
-        assert self.dialogs == [], "a dialog opened: injected script ran"
-        assert self.outside_requests == [], "requests left 127.0.0.1"
-        assert self.page_errors == []
-        assert self.console_errors == []
-
-
-OpenPage = Callable[..., Any]
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
 def open_page(browser: Any, base_url: str) -> Iterator[OpenPage]:
     """``open_page(path, viewport=..., color_scheme=..., clipboard=False)`` -> a Playwright page, watched."""
-    watched = Watched()
-    contexts = []
-
-    def route(route: Any) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            watched.outside_requests.append(route.request.url)
-            route.abort()
-
-    def open_(path: str, *, viewport: dict[str, int] = DESKTOP, color_scheme: str = "light",
-              clipboard: bool = False) -> Any:
-        context = browser.new_context(viewport=viewport, color_scheme=color_scheme, device_scale_factor=1)
-        contexts.append(context)
-        if clipboard:
-            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url.rstrip("/"))
-        context.route("**/*", route)
-        page = context.new_page()
-        page.on("console", lambda m: watched.console_errors.append(f"{m.text} ({m.location.get('url')})")
-                if m.type == "error" else None)
-        page.on("pageerror", lambda e: watched.page_errors.append(str(e)))
-        page.on("dialog", lambda d: (watched.dialogs.append(d.message), d.dismiss()))
-        page.goto(base_url + path, wait_until="networkidle")
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
-    watched.check()
+    with page_opener(browser, base_url) as open_:
+        yield open_
 
 
 def _shot(page: Any, name: str) -> None:
