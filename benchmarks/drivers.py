@@ -54,7 +54,7 @@ def render_stage(root: str) -> None:
     if any(d.is_error for d in diags):
         raise SystemExit(f"the catalogue has errors: {diags[:3]}")
     wall, cpu = time.perf_counter(), time.process_time()
-    rendered = render_catalog(catalog)
+    rendered = render_catalog(catalog, parallel=True)  # as `longctx render` does
     changes, problems = plan(Path(root), rendered)
     if problems:
         raise SystemExit(f"render problems: {problems[:3]}")

@@ -64,7 +64,7 @@ def render_into(root: Path) -> list:
     """Render the catalogue at ``root`` and write the result (what `longctx render` does)."""
     catalog, diags = load_catalog(root)
     assert not [d for d in diags if d.is_error], diags
-    changes, problems = plan(root, render_catalog(catalog))
+    changes, problems = plan(root, render_catalog(catalog, parallel=True))
     assert not problems, problems
     return apply(root, changes)
 
@@ -312,6 +312,15 @@ def test_render_twice_gives_identical_bytes_and_touches_nothing(tmp_path: Path) 
     other = copy_fixture(tmp_path / "again")
     render_into(other)
     assert output_files(other) == first
+
+
+@pytest.mark.parametrize("site", [False, True], ids=["docs", "site"])
+def test_rendering_in_a_child_gives_the_same_pages_in_the_same_order(site: bool) -> None:
+    catalog, _ = load_catalog(FIXTURE)
+    alone = render_catalog(catalog, site=site)
+    split = render_catalog(catalog, site=site, parallel=True)
+    assert list(split.pages) == list(alone.pages)
+    assert split == alone
 
 
 def test_check_is_clean_after_render_and_flags_an_edited_record(tmp_path: Path) -> None:

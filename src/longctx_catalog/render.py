@@ -41,7 +41,7 @@ import posixpath
 import re
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -56,6 +56,7 @@ from .bibtex import entry_for
 from .diagnostics import Diagnostic, Location
 from .markdown import Md, code_fence, escape_cell, escape_prose, md_url, trusted_markdown
 from .model import KINDS, Author, Catalog, Record, TaxonomyNode
+from .parallel import Deferred
 from .schema import LINK_KEYS, TASK_TYPES
 
 DOCS_DIR = "docs"
@@ -93,6 +94,10 @@ class RenderError(Exception):
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         super().__init__("\n".join(str(d) for d in diagnostics))
         self.diagnostics = diagnostics
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in a forked child (``parallel``), it is pickled back to the parent whole.
+        return (RenderError, (self.diagnostics,))
 
 
 # ---------------------------------------------------------------------------------
@@ -170,13 +175,27 @@ def _filters_key(env: jinja2.Environment) -> str:
     return hashlib.sha1("\n".join(sorted(names)).encode()).hexdigest()[:16]
 
 
+class _Environment(jinja2.Environment):
+    """Jinja's environment with each template's globals in a plain dict.
+
+    Jinja chains a template's globals onto the environment's (a ``ChainMap``) and
+    copies them into every render's context; copying a ``ChainMap`` goes key by key
+    in Python, a quarter of the cost of rendering a survey entry, and entries are
+    rendered once per record. Our globals are all set in :func:`make_environment`
+    before any page template loads, so a snapshot is the same thing, only faster.
+    """
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}
+
+
 def make_environment(root: Path, *, site: bool = False) -> jinja2.Environment:
     """The one Jinja environment: catalogue templates first, then the package's; strict everywhere.
 
     ``site`` selects the mode (see the module docstring): it sets the global ``site``
     and decides where ``record|title_href`` points and what ``record|link_list`` holds.
     """
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(root)]),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # HTML escaping is wrong for markdown; the filters below do markdown's
@@ -822,23 +841,32 @@ def render_catalog(
     *,
     progress: Callable[[Iterable[Page]], Iterator[Page]] | None = None,
     site: bool = False,
+    parallel: bool = False,
 ) -> Rendered:
     """Render every page and README region to text. Nothing is written here.
 
     ``site=True`` renders for the MkDocs site instead (see the module docstring):
     record pages too, no README regions and no ownership line (the pages go to the
     site's staging folder, never to ``docs/``). ``env``, when given, must be of the
-    same mode.
+    same mode. ``parallel=True`` renders the pages that list every record in full (the
+    timeline and the technique table) in a forked child meanwhile (see
+    :mod:`.parallel`); callers that already render in a child leave it off.
     """
     with _gc_paused():
-        return _render(catalog, env, progress, site)
+        return _render(catalog, env, progress, site, parallel)
+
+
+# The pages a child renders when ``parallel`` is on: each lists every record in full,
+# together about a third of a render, the other two thirds being the topic pages.
+_OFFLOADED_PAGES = frozenset({TIMELINE_PAGE, TECHNIQUES_PAGE})
 
 
 def _render(
     catalog: Catalog,
     env: jinja2.Environment | None,
     progress: Callable[[Iterable[Page]], Iterator[Page]] | None,
-    site: bool = False,
+    site: bool,
+    parallel: bool,
 ) -> Rendered:
     try:
         env = env or make_environment(catalog.root, site=site)
@@ -854,6 +882,10 @@ def _render(
         for name in env.list_templates(filter_func=lambda n: n.startswith("node-") and n.endswith(".md.j2"))
     }
     table_nodes = {node_id for node_id in catalog.taxonomy.nodes if node_id in own_template}
+    # Which record anchors each rendered page holds (html-escaped ids, as anchor_html
+    # writes them), so a record page links to an entry only where there is one. Filled
+    # before the first record page: those come last in the plan.
+    anchors: dict[str, set[str]] = {}
     shared = {
         "catalog": catalog,
         "taxonomy": catalog.taxonomy,
@@ -866,37 +898,42 @@ def _render(
         "home_page": HOME_PAGE,
         "sort_by_name": sort_by_name,
         "table_nodes": table_nodes,
+        "anchors": anchors,
     }
+    entries = _EntryCache(env)
+
+    def render(template_names: list[str], context: dict[str, Any]) -> str:
+        try:
+            template = env.select_template(template_names)
+            return tidy(template.render({**shared, **context, "entries": entries.for_page()}))
+        except jinja2.TemplateError as err:
+            raise RenderError([_template_problem(err, catalog.root)]) from None
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError) as err:
+            raise RenderError([_template_problem(err, catalog.root)]) from None
+
+    def render_page(page: Page) -> str:
+        text = render(page.templates, {**page.context, "page": page.path})
+        return text if site else with_owner_line(text)
+
+    offloaded = [page for page in pages if page.path in _OFFLOADED_PAGES] if parallel else []
+    from_child = Deferred(lambda: {page.path: render_page(page) for page in offloaded}) if offloaded else None
     out: dict[str, str] = {}
-    # Which record anchors each rendered page holds (html-escaped ids, as anchor_html
-    # writes them), so a record page links to an entry only where there is one. Filled
-    # before the first record page: those come last in the plan.
-    anchors: dict[str, set[str]] = {}
-    shared["anchors"] = anchors
-    anchors_found = False
     try:
-        entries = _EntryCache(env)
         for page in progress(pages) if progress else pages:
-            if "record" in page.context and not anchors_found:
-                anchors_found = True
+            if "record" in page.context and not anchors:
                 anchors.update({path: {html.unescape(a) for a in _ANCHOR.findall(text)} for path, text in out.items()})
-            template = env.select_template(page.templates)
-            context = {
-                **shared,
-                **page.context,
-                "page": page.path,
-                "entries": entries.for_page(),
-            }
-            text = tidy(template.render(context))
-            out[page.path] = text if site else with_owner_line(text)
-        regions = {}
-        for name in [] if site else readme_region_names(env):
-            context = {**shared, "page": "README.md"}
-            regions[name] = tidy(env.get_template(f"readme-{name}.md.j2").render(context))
-    except jinja2.TemplateError as err:
-        raise RenderError([_template_problem(err, catalog.root)]) from None
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as err:
-        raise RenderError([_template_problem(err, catalog.root)]) from None
+            if from_child and page.path in _OFFLOADED_PAGES:
+                out.update(from_child.result())
+                from_child = None
+            if page.path not in out:
+                out[page.path] = render_page(page)
+    finally:
+        if from_child:
+            from_child.cancel()
+    # The child's pages arrived together: put every page back in plan order.
+    out = {page.path: out[page.path] for page in pages}
+    regions = {name: render([f"readme-{name}.md.j2"], {"page": "README.md"})
+               for name in ([] if site else readme_region_names(env))}
     return Rendered(out, regions)
 
 

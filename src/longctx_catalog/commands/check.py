@@ -64,7 +64,7 @@ def _render(catalog: Catalog) -> Step:
 
     step = Step("generated pages (longctx render --check)")
     try:
-        rendered = render_catalog(catalog)
+        rendered = render_catalog(catalog, parallel=True)
     except RenderError as err:
         step.diagnostics = err.diagnostics
         return step

@@ -39,7 +39,7 @@ def command(state: State, check: bool, show_diff: bool) -> None:
             yield from bar
 
     try:
-        rendered = render_catalog(catalog, progress=progress)
+        rendered = render_catalog(catalog, progress=progress, parallel=True)
     except RenderError as err:
         click.echo(format_text(err.diagnostics), nl=False, err=True)
         raise DataProblem("nothing was written; fix the problem above and render again") from None
