@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -38,4 +39,4 @@ def failure_exit_code(codes: set[str]) -> int:
 def progressbar(total: int, label: str) -> Any:
     """Ids done / total, on stderr so standard output stays clean for diagnostics."""
     return click.progressbar(length=total, label=label, show_pos=True, show_percent=False,
-                             file=click.get_text_stream("stderr"))
+                             file=sys.stderr)

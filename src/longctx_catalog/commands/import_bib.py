@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -13,7 +14,7 @@ T = TypeVar("T")
 
 def _progress(items: Iterable[T]) -> Iterator[T]:
     items = list(items)
-    stderr = click.get_text_stream("stderr")
+    stderr = sys.stderr
     if len(items) < 200 or not stderr.isatty():  # a bar only where someone watches it
         yield from items
         return
