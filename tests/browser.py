@@ -4,7 +4,8 @@ A built site is served on 127.0.0.1 by a thread running ``http.server`` and open
 Debian's headless Chromium through Playwright (never a downloaded browser). Every page
 a test opens is watched: console errors, uncaught exceptions, dialogs (an injected
 script running) and requests leaving 127.0.0.1 (routed and refused) fail the test when
-its pages close.
+its pages close. The ``browser`` and ``open_page`` fixtures (in conftest.py) are built
+from these pieces; a test module provides ``base_url``, the site it serves.
 """
 
 from __future__ import annotations
@@ -21,10 +22,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import REPO
-
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = REPO / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps"]
 DESKTOP = {"width": 1280, "height": 900}

@@ -12,8 +12,9 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -179,3 +180,26 @@ def build_site_catalogue(root: Path, extra_files: dict[str, str] | None = None) 
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A catalogue whose site `longctx build` has built: the root (its site is root / "site")."""
     return build_site_catalogue(tmp_path_factory.mktemp("site") / "catalogue")
+
+
+# ---------------------------------------------------------------------------------
+# The browser tests' fixtures (tests/browser.py has the pieces; each module serves its own
+# site as ``base_url``)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright, one per test module."""
+    from browser import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def open_page(browser: Any, base_url: str) -> Iterator[Callable[..., Any]]:
+    """``open_page(path, viewport=..., color_scheme=..., clipboard=False)`` -> a Playwright page, watched."""
+    from browser import page_opener
+
+    with page_opener(browser, base_url) as open_:
+        yield open_

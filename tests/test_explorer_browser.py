@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 import bibtexparser
 import pytest
 
-from browser import ARTIFACTS, DESKTOP, PHONE, OpenPage, chromium, needs_chromium, page_opener, serve
+from browser import ARTIFACTS, DESKTOP, PHONE, OpenPage, needs_chromium, serve
 from conftest import build_site_catalogue
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -60,19 +60,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def base_url(site: Path) -> Iterator[str]:
     with serve(site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def open_page(browser: Any, base_url: str) -> Iterator[OpenPage]:
-    """``open_page(path, viewport=..., color_scheme=...)`` -> a Playwright page, watched."""
-    with page_opener(browser, base_url) as open_:
-        yield open_
 
 
 # ---------------------------------------------------------------------------------

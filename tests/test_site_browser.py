@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from browser import ARTIFACTS, DESKTOP, PHONE, OpenPage, chromium, needs_chromium, page_opener, serve
+from browser import ARTIFACTS, DESKTOP, PHONE, OpenPage, needs_chromium, serve
 from conftest import XSS_TITLE
 
 pytestmark = needs_chromium
@@ -29,19 +29,6 @@ pytestmark = needs_chromium
 def base_url(built_site: Path) -> Iterator[str]:
     with serve(built_site / "site") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def open_page(browser: Any, base_url: str) -> Iterator[OpenPage]:
-    """``open_page(path, viewport=..., color_scheme=..., clipboard=False)`` -> a Playwright page, watched."""
-    with page_opener(browser, base_url) as open_:
-        yield open_
 
 
 def _shot(page: Any, name: str) -> None:
