@@ -52,6 +52,7 @@ def test_contributing_explains_every_code() -> None:
     assert set(ADVICE) <= set(CODES)
 
 
+@pytest.mark.real_clock
 def test_contributing_example_is_a_valid_record_of_the_catalogue() -> None:
     from longctx_catalog.validate import load_catalog
 

@@ -27,6 +27,7 @@ def test_the_json_schema_is_itself_valid() -> None:
     jsonschema.Draft202012Validator.check_schema(json_schema())
 
 
+@pytest.mark.real_clock
 @pytest.mark.parametrize("path", record_files(REPO), ids=lambda p: p.name)
 def test_shipped_records_satisfy_the_json_schema(path: Path) -> None:
     errors = [e.message for e in VALIDATOR.iter_errors(as_json_data(path.read_text(encoding="utf-8")))]

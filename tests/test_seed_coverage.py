@@ -22,7 +22,7 @@ from longctx_catalog.validate import load_catalog
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO.parent / "shared" / "seed-corpus"
 
-pytestmark = pytest.mark.skipif(not SEED.is_dir(), reason=f"seed corpus not found at {SEED}")
+pytestmark = [pytest.mark.skipif(not SEED.is_dir(), reason=f"seed corpus not found at {SEED}"), pytest.mark.real_clock]
 
 # corpus.tsv entry_kind -> (record kind, the table that lists the entries, its name column)
 NAMED_KINDS = {
