@@ -70,7 +70,7 @@ def build_mini(catalogue: Path, out: Path) -> Path:
     from longctx_catalog.enrich.events import load_events
     from longctx_catalog.extras import ASSETS, EXPLORER_PAGE, site_extras
     from longctx_catalog.feed import SiteInfo
-    from longctx_catalog.render import package_template_dir
+    from longctx_catalog.templating import package_template_dir
     from longctx_catalog.validate import load_catalog
 
     catalog, _ = load_catalog(catalogue)
@@ -181,7 +181,7 @@ def main() -> None:
         start = time.perf_counter()
         if args.reuse and args.keep:
             site = catalogue / "site" if args.full else work / "mini" / "site"
-            from longctx_catalog.render import package_template_dir
+            from longctx_catalog.templating import package_template_dir
 
             for name in ("explorer.js", "explorer.css"):
                 shutil.copy(package_template_dir() / "site" / "assets" / name, site / "assets" / "longctx" / name)

@@ -27,17 +27,11 @@ from hypothesis import strategies as st
 from conftest import FIXTURES, REPO
 from longctx_catalog.model import TaxonomyNode
 from longctx_catalog.outputs import apply, plan
+from longctx_catalog.pages import node_page, relative
+from longctx_catalog.present import sort_newest_first
 from longctx_catalog.regions import splice
-from longctx_catalog.render import (
-    OWNER_LINE,
-    RenderError,
-    is_owned,
-    node_page,
-    package_template_dir,
-    relative,
-    render_catalog,
-    sort_newest_first,
-)
+from longctx_catalog.render import OWNER_LINE, RenderError, is_owned, render_catalog
+from longctx_catalog.templating import package_template_dir
 from longctx_catalog.validate import load_catalog
 
 FIXTURE = FIXTURES / "render-catalogue"
@@ -525,7 +519,7 @@ def test_golden_instructions_are_documented() -> None:
 
 
 def test_compiled_templates_are_reused_and_an_edit_takes_effect(tmp_path: Path) -> None:
-    # Compiled templates are cached between runs (render._bytecode_cache): a second run
+    # Compiled templates are cached between runs (templating._bytecode_cache): a second run
     # must load them, an edited template must be compiled afresh, and a failure in a
     # template loaded from the cache must still be located.
     root = copy_fixture(tmp_path)
@@ -547,9 +541,9 @@ def test_compiled_templates_are_reused_and_an_edit_takes_effect(tmp_path: Path) 
 
 
 def test_compiled_templates_are_cached_outside_the_catalogue(tmp_path: Path) -> None:
-    from longctx_catalog import render
+    from longctx_catalog import templating
 
-    cache = render.make_environment(tmp_path).bytecode_cache
+    cache = templating.make_environment(tmp_path).bytecode_cache
     assert cache is not None
     before = set(os.listdir(cache.directory))
     root = copy_fixture(tmp_path)
@@ -583,14 +577,14 @@ def test_compiled_templates_are_not_shared_between_environments_with_other_filte
     # Jinja folds `{{ true|flag }}` to the filter's output while compiling; the site's
     # environment has another `flag` filter than the committed pages', so the two must
     # never load each other's compiled code (whichever compiled it first, in any process).
-    from longctx_catalog import render
+    from longctx_catalog import present, templating
 
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "flags.md.j2").write_text("{{ true|flag }}/{{ false|flag }}\n", encoding="utf-8")
     outputs = []
     for site in (True, False, True, False):
-        env = render.make_environment(tmp_path, site=site)
+        env = templating.make_environment(tmp_path, site=site)
         outputs.append(env.get_template("flags.md.j2").render())
-    assert outputs[0] == outputs[2] == f"{render.fmt_check(True)}/{render.fmt_check(False)}\n"
-    assert outputs[1] == outputs[3] == f"{render.fmt_flag(True)}/{render.fmt_flag(False)}\n"
+    assert outputs[0] == outputs[2] == f"{present.fmt_check(True)}/{present.fmt_check(False)}\n"
+    assert outputs[1] == outputs[3] == f"{present.fmt_flag(True)}/{present.fmt_flag(False)}\n"
     assert outputs[0] != outputs[1]

@@ -501,7 +501,7 @@ def test_related_records_share_the_most_specific_tags(make_catalog) -> None:  # 
     })
     catalog, diags = load_catalog(root)
     assert not [d for d in diags if d.is_error]
-    from longctx_catalog.render import Views
+    from longctx_catalog.pages import Views
 
     views = Views(catalog)
     related = [r.id for r in views.related(catalog.by_id["a"])]

@@ -47,6 +47,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic
 from .model import KINDS, Catalog, Record
+from .present import sort_newest_first, title_url
 
 FORMAT = 1
 DATA_FILE = "explorer.json"
@@ -64,8 +65,6 @@ def venue_series(venue: str) -> str:
 
 def record_url(record: Record) -> str | None:
     """The work's own main link (what a title links to on the survey pages)."""
-    from .render import title_url
-
     return title_url(record)
 
 
@@ -83,8 +82,6 @@ def context_tokens(record: Record) -> int | None:
 
 def explorer_rows(catalog: Catalog) -> dict[str, Any]:
     """The explorer data for ``catalog`` as a JSON-ready dict (see the module docstring)."""
-    from .render import sort_newest_first
-
     taxonomy = catalog.taxonomy
     node_index = {node_id: i for i, node_id in enumerate(taxonomy.nodes)}
     nodes = []

@@ -27,8 +27,9 @@ from .explore import BIB_FILE, DATA_FILE, explorer_bib_json, explorer_json
 from .feed import FEED_FILE, SiteInfo, branch_feed_path, feed_files
 from .markdown import Md
 from .model import Catalog, TaxonomyNode
-from .render import RenderError, _template_problem, make_environment
+from .render import RenderError
 from .stats import charts, summary
+from .templating import make_environment, template_problem
 
 EXPLORER_PAGE = "explorer.md"
 STATISTICS_PAGE = "statistics.md"
@@ -70,9 +71,9 @@ def render_pages(catalog: Catalog, env: jinja2.Environment | None = None) -> dic
         statistics = env.get_template(STATISTICS_TEMPLATE).render(
             {**context, "page": STATISTICS_PAGE, "summary": summary(catalog), "charts": charts(catalog)})
     except jinja2.TemplateError as err:
-        raise RenderError([_template_problem(err, catalog.root)]) from None
+        raise RenderError([template_problem(err, catalog.root)]) from None
     except (TypeError, ValueError, KeyError, AttributeError, IndexError) as err:
-        raise RenderError([_template_problem(err, catalog.root)]) from None
+        raise RenderError([template_problem(err, catalog.root)]) from None
     return {EXPLORER_PAGE: _tidy(explorer), STATISTICS_PAGE: _tidy(statistics)}
 
 

@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit
 
 from .enrich.events import ArxivEvent
 from .model import Catalog, Record, TaxonomyNode
+from .present import author_names
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_FILE = "feed.xml"
@@ -124,8 +125,7 @@ def _content_html(entry: Entry, taxonomy_titles: list[str]) -> str:
     record = entry.record
     parts = []
     if record.authors:
-        names = ", ".join(a.name for a in record.authors[:8]) + (" et al." if len(record.authors) > 8 else "")
-        parts.append(f"<p>{html.escape(names)}</p>")
+        parts.append(f"<p>{html.escape(author_names(record, 8))}</p>")
     parts.append(f"<p>{html.escape(_summary(entry))}</p>")
     facts = [record.kind]
     if record.date:

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Location
+from .pages import DOCS_DIR
 from .regions import splice
-from .render import DOCS_DIR, Rendered, is_owned
+from .render import Rendered, is_owned
 from .write import atomic_write_text
 
 README = "README.md"

@@ -37,19 +37,18 @@ from .diagnostics import Diagnostic, Location
 from .extras import ASSETS as EXTRA_ASSETS
 from .extras import PAGES as EXTRA_PAGES
 from .model import Catalog, TaxonomyNode
-from .render import (
+from .pages import (
     CONTRIBUTING_FILE,
     DOCS_DIR,
     HOME_PAGE,
     RECORDS_DIR,
     SITE_CONTRIBUTING_PAGE,
     TECHNIQUES_PAGE,
-    TEMPLATES_DIR,
     TIMELINE_PAGE,
-    is_owned,
     node_page,
-    template_dirs,
 )
+from .render import is_owned
+from .templating import TEMPLATES_DIR, template_dirs
 
 if TYPE_CHECKING:
     from .feed import SiteInfo

@@ -38,8 +38,8 @@ def command(state: State, address: str, open_browser: bool) -> None:
     host, port = _address(address)
     root = state.root
     need_mkdocs()
-    from ..render import package_template_dir
     from ..site import Locator, SiteError, date_epoch, serve_site
+    from ..templating import package_template_dir
     from ..validate import load_catalog
     from ._site import print_problems, stage_site
 
