@@ -32,7 +32,7 @@ from longctx_catalog.bibtex.entry import entry_for  # noqa: E402
 from longctx_catalog.bibtex.export import export  # noqa: E402
 from longctx_catalog.bibtex.importer import plan_import  # noqa: E402
 from longctx_catalog.bibtex.parse import parse_bib  # noqa: E402
-from longctx_catalog.schema import local_today  # noqa: E402
+from longctx_catalog.schema.context import local_today  # noqa: E402
 from longctx_catalog.validate import load_catalog  # noqa: E402
 from longctx_catalog.write import atomic_write_many  # noqa: E402
 

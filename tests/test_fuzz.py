@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from conftest import GOOD_RECORD, MINI_TAXONOMY
 from longctx_catalog.diagnostics import CODES
 from longctx_catalog.load import parse_yaml
-from longctx_catalog.schema import FIELD_ORDER, Ctx, check_record
+from longctx_catalog.schema.checks import check_record
+from longctx_catalog.schema.context import Ctx
+from longctx_catalog.schema.derived import FIELD_ORDER
 
 TODAY = dt.date(2026, 11, 22)
 TAGS = ["rope-scaling", "datasets", "nope", "methodology"]
@@ -107,7 +109,7 @@ _counter = itertools.count()
 
 
 def test_taxonomy_is_fuzz_safe_too() -> None:
-    from longctx_catalog.schema import check_taxonomy
+    from longctx_catalog.schema.checks import check_taxonomy
 
     for text in [MINI_TAXONOMY, "- 1\n- [2]\n", "- {id: a, title: A, children: [{id: a, title: B}]}\n", "{}\n"]:
         doc, diags = parse_yaml(text, "taxonomy.yaml")

@@ -11,7 +11,7 @@ import yaml
 
 from conftest import GOOD_RECORD, REPO, write_catalog
 from longctx_catalog.load import record_files
-from longctx_catalog.schema import json_schema
+from longctx_catalog.schema.derived import json_schema
 from longctx_catalog.validate import load_catalog
 from longctx_catalog.write import atomic_write_text, dump_record
 

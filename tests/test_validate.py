@@ -11,7 +11,9 @@ import pytest
 from conftest import GOOD_RECORD, MINI_TAXONOMY, write_catalog
 from longctx_catalog.diagnostics import CODES, Severity
 from longctx_catalog.model import Record
-from longctx_catalog.schema import FIELD_ORDER, count_sentences, parse_arxiv_id
+from longctx_catalog.schema.checks import count_sentences
+from longctx_catalog.schema.derived import FIELD_ORDER
+from longctx_catalog.schema.specs import parse_arxiv_id
 from longctx_catalog.validate import load_catalog
 
 _fresh = itertools.count()

@@ -99,7 +99,7 @@ def example_region(root: Path) -> str:
 
 
 def fields_region() -> str:
-    from .schema import field_rows
+    from .schema.derived import field_rows
 
     lines = ["| field | type | kinds | required | meaning |", "|---|---|---|---|---|"]
     for row in field_rows():
@@ -110,7 +110,7 @@ def fields_region() -> str:
 
 def tags_region(root: Path) -> str:
     from .load import read_yaml_file
-    from .schema import check_taxonomy
+    from .schema.checks import check_taxonomy
 
     doc, _ = read_yaml_file(root / TAXONOMY_FILE, TAXONOMY_FILE)
     if doc is None:

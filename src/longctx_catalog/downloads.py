@@ -19,7 +19,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic
 from .model import Catalog, Record, TaxonomyNode
-from .schema import FIELD_ORDER, json_schema
+from .schema.derived import FIELD_ORDER, json_schema
 
 FORMAT = 1
 CATALOGUE_BIB = "catalogue.bib"

@@ -34,7 +34,7 @@ from . import __version__
 from .diagnostics import Diagnostic, Location, Severity
 from .load import KeyPath, YamlDoc, display_path, read_yaml_file, record_files
 from .model import strip_arxiv_version
-from .schema import parse_arxiv_id
+from .schema.specs import parse_arxiv_id
 
 # ---------------------------------------------------------------------------------
 # Finding the URLs

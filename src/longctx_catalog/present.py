@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 from .bibtex import entry_for
 from .markdown import Md, escape_prose, md_url
 from .model import Author, Record
-from .schema import LINK_KEYS
+from .schema.fields import LINK_KEYS
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")

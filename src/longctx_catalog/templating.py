@@ -50,7 +50,7 @@ from .present import (
     title_href,
     title_url,
 )
-from .schema import TASK_TYPES
+from .schema.fields import TASK_TYPES
 
 LABELS_TEMPLATE = "_labels.md.j2"
 TEMPLATES_DIR = "templates"

@@ -19,16 +19,10 @@ from .enrich.cache import merge_arxiv_cache
 from .enrich.events import load_events
 from .load import TAXONOMY_FILE, YamlDoc, iter_record_docs, read_yaml_file
 from .model import Catalog, Record, Taxonomy, normalise_title
-from .schema import (
-    FIELDS,
-    Ctx,
-    RecordRef,
-    check_metrics,
-    check_record,
-    check_taxonomy,
-    did_you_mean,
-    latest_today,
-)
+from .schema.checks import check_metrics, check_record, check_taxonomy
+from .schema.context import Ctx, did_you_mean, latest_today
+from .schema.fields import FIELDS
+from .schema.specs import RecordRef
 
 METRICS_FILE = "data/metrics.yaml"
 

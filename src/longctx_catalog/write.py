@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .schema import FIELD_ORDER
+from .schema.derived import FIELD_ORDER
 
 
 def atomic_write_text(path: Path, text: str) -> bool:

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 from ..diagnostics import Diagnostic
 from ..model import normalise_title, slugify, strip_arxiv_version
-from ..schema import arxiv_year_month, parse_arxiv_id
+from ..schema.specs import arxiv_year_month, parse_arxiv_id
 from .entry import format_entry
 from .latex import to_text
 from .parse import BibEntry, split_names

@@ -27,7 +27,9 @@ from typing import Any
 from ..diagnostics import Diagnostic, Location
 from ..load import YamlDoc, display_path, parse_yaml, read_yaml_file, record_files
 from ..model import Catalog, Record, normalise_title, slugify
-from ..schema import FIELD_ORDER, Ctx, check_record, latest_today
+from ..schema.checks import check_record
+from ..schema.context import Ctx, latest_today
+from ..schema.derived import FIELD_ORDER
 from ..write import dump_record_fast, dump_yaml
 from .convert import Converted, convert, slug_candidates
 from .parse import BibEntry, parse_bib

@@ -38,7 +38,9 @@ def command(state: State, arxiv_ids: tuple[str, ...], tags: tuple[str, ...], rec
     from ..enrich.run import FAILURE_CODES
     from ..load import PAPERS_DIR, parse_yaml, record_files
     from ..model import normalise_title
-    from ..schema import SLUG_MAX, SLUG_RE, Ctx, check_record, did_you_mean, latest_today, local_today
+    from ..schema.checks import check_record
+    from ..schema.context import Ctx, did_you_mean, latest_today, local_today
+    from ..schema.specs import SLUG_MAX, SLUG_RE
     from ..validate import load_catalog
     from ..write import dump_record
 

@@ -36,7 +36,7 @@ def command(state: State, refresh: bool, check: bool, arxiv_api: str | None) -> 
     from ..diagnostics import format_text
     from ..enrich.events import load_events
     from ..enrich.run import enrich, to_fetch
-    from ..schema import local_today
+    from ..schema.context import local_today
     from ..validate import load_catalog
 
     if check and refresh:

@@ -32,7 +32,7 @@ def command(state: State, output: Path | None, tag: str | None) -> None:
     """
     from ..bibtex.export import export_report
     from ..diagnostics import format_text
-    from ..schema import did_you_mean
+    from ..schema.context import did_you_mean
     from ..write import atomic_write_text
 
     catalog = load_or_fail(state)

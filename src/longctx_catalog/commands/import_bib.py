@@ -75,7 +75,7 @@ def command(state: State, bib_file: Path, tags: tuple[str, ...], dry_run: bool) 
     """
     from ..bibtex.importer import plan_import
     from ..diagnostics import format_text
-    from ..schema import did_you_mean, local_today
+    from ..schema.context import did_you_mean, local_today
     from ..validate import load_catalog
     from ..write import atomic_write_many
 

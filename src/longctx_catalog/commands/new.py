@@ -96,7 +96,9 @@ def command(ctx: click.Context, state: State, arxiv_text: str | None, title: str
     from ..enrich.add import parse_id_argument, propose_id
     from ..load import PAPERS_DIR, parse_yaml, record_files
     from ..model import normalise_title
-    from ..schema import SLUG_MAX, SLUG_RE, Ctx, check_record, did_you_mean, latest_today, local_today
+    from ..schema.checks import check_record
+    from ..schema.context import Ctx, did_you_mean, latest_today, local_today
+    from ..schema.specs import SLUG_MAX, SLUG_RE
     from ..validate import load_catalog
     from ..write import atomic_write_text, dump_record
     from . import add

@@ -24,7 +24,7 @@ def command(fmt: str, output: Path | None) -> None:
     Point your editor at the JSON Schema for completion and checks as you type, e.g.
     with the YAML language server:  # yaml-language-server: $schema=../schema/record.schema.json
     """
-    from ..schema import field_rows, json_schema
+    from ..schema.derived import field_rows, json_schema
 
     if fmt == "json":
         text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"

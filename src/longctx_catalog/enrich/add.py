@@ -13,7 +13,7 @@ from collections.abc import Container
 from typing import Any
 
 from ..model import ArxivMeta, slugify, strip_arxiv_version
-from ..schema import SLUG_MAX, parse_arxiv_id
+from ..schema.specs import SLUG_MAX, parse_arxiv_id
 
 # Words that make an id longer without making it more recognisable.
 _FILLER = frozenset(("a", "an", "and", "are", "as", "at", "by", "for", "from", "how", "in", "into", "is", "it",

@@ -45,7 +45,7 @@ import arxiv
 import requests
 
 from ..model import ArxivMeta, Author, strip_arxiv_version
-from ..schema import parse_arxiv_id
+from ..schema.specs import parse_arxiv_id
 from .source import Batch, Failure
 
 DEFAULT_API = "https://export.arxiv.org/api/query"

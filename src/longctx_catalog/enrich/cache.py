@@ -26,7 +26,9 @@ import yaml
 from ..diagnostics import Diagnostic
 from ..load import YamlDoc, read_yaml_file
 from ..model import ArxivMeta, Author, Record, strip_arxiv_version
-from ..schema import INVALID, ArxivId, Ctx, Date, Int, ListOf, Obj, Str
+from ..schema.context import INVALID, Ctx
+from ..schema.specs import ArxivId, Date, Int, Str
+from ..schema.structures import ListOf, Obj
 
 CACHE_DIR = "data/arxiv"
 HEADER = "# Fetched from arXiv by `longctx enrich`; regenerated on refresh. Curate the record in papers/ instead.\n"

@@ -29,7 +29,9 @@ from typing import Any
 from ..diagnostics import Diagnostic
 from ..load import read_yaml_file
 from ..model import ArxivMeta
-from ..schema import INVALID, ArxivId, Choice, Ctx, Date, ListOf, Obj, Slug, Str
+from ..schema.context import INVALID, Ctx
+from ..schema.specs import ArxivId, Choice, Date, Slug, Str
+from ..schema.structures import ListOf, Obj
 from ..write import atomic_write_text
 from .cache import CACHE_DIR, dump_data
 
