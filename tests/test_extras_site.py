@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO, run_longctx
-from longctx_catalog.staging import read_site_config, site_info
+from longctx_catalog.siteconfig import read_site_config, site_info
 
 MKDOCS = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
 

@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from conftest import REPO, XSS_TITLE, build_site_catalogue, make_site_catalogue, run_longctx, site_env
+from longctx_catalog.doclinks import fix_links
 from longctx_catalog.render import render_catalog
-from longctx_catalog.staging import fix_links
 from longctx_catalog.validate import load_catalog
 
 RECORD_IDS = [*sorted(p.stem for p in (REPO / "tests/fixtures/render-catalogue/papers").glob("*.yaml")), "xss-title"]

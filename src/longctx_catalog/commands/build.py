@@ -120,7 +120,7 @@ def _committed_pages(catalog):  # type: ignore[no-untyped-def]
     from ..fingerprint import fingerprint
     from ..outputs import plan
     from ..render import render_catalog
-    from ..staging import extra_inputs, read_site_config
+    from ..siteconfig import extra_inputs, read_site_config
 
     changes, diags = plan(catalog.root, render_catalog(catalog))
     config, _ = read_site_config(catalog.root)

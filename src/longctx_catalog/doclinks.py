@@ -1,0 +1,108 @@
+"""Links of hand-written pages (CONTRIBUTING.md, the guides in ``docs/``) made right for the site.
+
+Those pages are written for GitHub, where a link is relative to the file; on the
+site they are staged elsewhere (CONTRIBUTING.md becomes an about page), so their
+links are rewritten as they are staged: see :func:`fix_links`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from .pages import DOCS_DIR
+
+# [text](target "title") and ![alt](src); the target may hold one level of parentheses.
+_LINK = re.compile(
+    r"(?P<bang>!?)\[(?P<text>(?:\\.|[^\]\\]|\[[^\]]*\])*)\]"
+    r"\((?P<target><[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?P<title>\s+(?:\"[^\"]*\"|'[^']*'))?\)"
+)
+_REF_DEF = re.compile(r"^(?P<lead> {0,3}\[[^\]]+\]:[ \t]*)(?P<target>\S+)", re.M)
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def fix_links(text: str, source: str, repo_url: str | None) -> str:
+    """Links of a hand-written page (``source``, relative to the catalogue root) made right for the site.
+
+    Links to pages under ``docs/`` become docs-absolute (``/guide/x.md``), which
+    MkDocs checks and makes relative wherever the page is staged. Links to other
+    files of the repository (``papers/``, ``schema/...``) and GitHub-relative ones
+    (``../../issues/new``) point at the repository when ``repo_url`` is set and are
+    reduced to their text otherwise, so the site has no broken link. Code (fenced
+    blocks and `spans`) is left alone; a link's text may run over lines.
+    """
+    out = []
+    for is_code, chunk in _fenced_chunks(text):
+        if is_code:
+            out.append(chunk)
+            continue
+        code = [span.span() for span in _CODE_SPAN.finditer(chunk)]
+
+        def fix(match: re.Match[str], code: list[tuple[int, int]] = code) -> str:
+            if any(start <= match.start() < end for start, end in code):
+                return match.group(0)  # a link written inside `code` is an example, not a link
+            return _fix_link(match, source, repo_url)
+
+        def fix_ref(match: re.Match[str]) -> str:
+            target = _site_target(match.group("target"), source, repo_url)
+            return match.group(0) if target is None else f"{match.group('lead')}{target}"
+
+        out.append(_LINK.sub(fix, _REF_DEF.sub(fix_ref, chunk)))
+    return "".join(out)
+
+
+def _fenced_chunks(text: str) -> list[tuple[bool, str]]:
+    """The text cut into (is fenced code, chunk) pieces, in order."""
+    chunks: list[tuple[bool, list[str]]] = []
+    fence: str | None = None
+    for line in text.splitlines(keepends=True):
+        match = _FENCE.match(line)
+        inside = fence is not None
+        if match:
+            mark = match.group(1)
+            if fence is None:
+                fence, inside = mark, True
+            elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip().strip(mark[0]):
+                fence = None
+        if not chunks or chunks[-1][0] != inside:
+            chunks.append((inside, []))
+        chunks[-1][1].append(line)
+    return [(inside, "".join(lines)) for inside, lines in chunks]
+
+
+def _fix_link(match: re.Match[str], source: str, repo_url: str | None) -> str:
+    raw = match.group("target")
+    target = raw[1:-1] if raw.startswith("<") else raw
+    new = _site_target(target, source, repo_url)
+    if new is None:
+        return match.group(0)
+    if new == "":
+        return match.group("text")  # nowhere to point on the site: keep the words
+    return f"{match.group('bang')}[{match.group('text')}]({new}{match.group('title') or ''})"
+
+
+def _site_target(target: str, source: str, repo_url: str | None) -> str | None:
+    """The target to use on the site; None to leave it as is, "" to drop the link."""
+    if not target or target.startswith(("#", "/")) or _SCHEME.match(target):
+        return None
+    path, sep, rest = target.partition("#")
+    path, qsep, query = path.partition("?")
+    suffix = (qsep + query if qsep else "") + (sep + rest if sep else "")
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(source), path)) if path else source
+    if resolved.startswith("../"):
+        # Above the repository: GitHub's blob view is /<owner>/<repo>/blob/<branch>/<file>, so
+        # a path climbing out of the repository by two levels lands on /<owner>/<repo>/...
+        depth = source.count("/") + 2
+        parts = resolved.split("/")
+        if repo_url and parts[:depth] == [".."] * depth and len(parts) > depth:
+            return f"{repo_url}/{'/'.join(parts[depth:])}{suffix}"
+        return ""
+    if resolved == DOCS_DIR or resolved.startswith(DOCS_DIR + "/"):
+        inside = resolved[len(DOCS_DIR):].lstrip("/")
+        return "/" + inside + suffix if inside else "/index.md" + suffix
+    if repo_url:
+        kind, slash = ("tree", "/") if path.endswith("/") else ("blob", "")
+        return f"{repo_url}/{kind}/HEAD/{resolved}{slash}{suffix}"
+    return ""
