@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from longctx_catalog.cli import cli
-from longctx_catalog.links import LinkChecker
+from longctx_catalog.linkcheck import LinkChecker
 
 SLOW_SECONDS = 1.5
 
@@ -104,6 +104,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._answer(410)
         if path == "/busy":
             return self._answer(429, {"Retry-After": "0"})
+        if path == "/busy-later":
+            return self._answer(503, {"Retry-After": "1"})
         if path == "/forbidden":
             return self._answer(403)
         if path == "/unavailable":
@@ -198,6 +200,9 @@ def test_backoff_doubles_and_honours_retry_after(server: _Server) -> None:
     capped = checker(server, retries=2, retry_wait=5, max_wait=2, sleep=waits.append)
     capped.check(f"{server.base}/busy")
     assert waits == [2, 2]
+    waits.clear()
+    later = checker(server, retries=3, retry_wait=0.25, sleep=waits.append).check(f"{server.base}/busy-later")
+    assert later.requests == 4 and waits == [1, 1, 1]  # the server's wait when longer than the backoff
 
 
 def test_concurrency_is_limited_but_real(server: _Server) -> None:

@@ -1,10 +1,9 @@
-"""Find every URL in the records and check it: offline by its shape, online by asking its server.
+"""Find every URL in the records and check it by its shape, without the network.
 
-Offline rules need no network and are exact enough to fail a pull request: a malformed URL,
-a doubled scheme, a GitHub or Hugging Face URL that names no repository where one is needed,
-an arXiv URL that names another paper than the record. Online checks (:class:`LinkChecker`)
-are deliberately cautious: only HTTP 404 and 410 prove a page is gone; 403, 429, 5xx and
-timeouts say only that the server would not tell us, so they are warnings.
+Offline rules are exact enough to fail a pull request: a malformed URL, a doubled
+scheme, a GitHub or Hugging Face URL that names no repository where one is needed, an
+arXiv URL that names another paper than the record. Asking the servers is
+:mod:`.linkcheck`'s job.
 
 Every URL is located in its YAML file (``path:line:col`` of the URL itself, also inside
 ``notes`` and ``bibtex`` text), so a finding points where the fix goes.
@@ -14,23 +13,13 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import http.client
-import json
 import re
-import socket
-import ssl
-import threading
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urlsplit
 
-from . import __version__
 from .diagnostics import Diagnostic, Location, Severity
 from .load import KeyPath, YamlDoc, display_path, read_yaml_file, record_files
 from .model import strip_arxiv_version
@@ -218,7 +207,8 @@ _SEPARATOR = re.compile(r"(?i)(https?)(:?[/\\]*)")
 _SCHEME_LIKE = re.compile(r"(?i)([a-z]{2,8}):/+")
 
 
-def _diag(ref: UrlRef, code: str, message: str, severity: Severity | None = None) -> Diagnostic:
+def diag(ref: UrlRef, code: str, message: str, severity: Severity | None = None) -> Diagnostic:
+    """A finding about one written URL, located where it is written and naming its field."""
     return Diagnostic.make(ref.location, code, f"{ref.field}: {message}", severity)
 
 
@@ -228,17 +218,17 @@ def _typo(ref: UrlRef) -> Diagnostic | None:
     doubled = _DOUBLED_SCHEME.match(url)
     if doubled:
         fixed = f"{doubled[2].lower()}://" + url[doubled.end():]
-        return _diag(ref, "LC902", f"{url} repeats the scheme; write {fixed}")
+        return diag(ref, "LC902", f"{url} repeats the scheme; write {fixed}")
     sep = _SEPARATOR.match(url)
     if sep and sep[2] and sep[2] != "://" and (":" in sep[2] or len(sep[2]) >= 2) and url[sep.end():]:
         fixed = f"{sep[1].lower()}://" + url[sep.end():]
-        return _diag(ref, "LC902", f"{url} needs '://' after the scheme; write {fixed}")
+        return diag(ref, "LC902", f"{url} needs '://' after the scheme; write {fixed}")
     scheme = _SCHEME_LIKE.match(url)
     if scheme and scheme[1].lower() not in ("http", "https"):
         close = difflib.get_close_matches(scheme[1].lower(), ["https", "http"], n=1, cutoff=0.6)
         if close:
             fixed = f"{close[0]}://" + url[scheme.end():]
-            return _diag(ref, "LC902", f"{url} misspells the scheme {scheme[1]!r}; write {fixed}")
+            return diag(ref, "LC902", f"{url} misspells the scheme {scheme[1]!r}; write {fixed}")
     return None
 
 
@@ -246,29 +236,29 @@ def _syntax(ref: UrlRef) -> tuple[Diagnostic | None, Any]:
     """Basic URL syntax; returns the split URL when it is a usable http(s) URL."""
     url = ref.url
     if not url:
-        return _diag(ref, "LC901", "the URL is empty; fill it in or remove the line"), None
+        return diag(ref, "LC901", "the URL is empty; fill it in or remove the line"), None
     if any(c.isspace() or ord(c) < 32 or c == "\x7f" for c in url):
-        return _diag(ref, "LC901", f"{url!r} contains spaces or control characters; percent-encode them (%20)"), None
+        return diag(ref, "LC901", f"{url!r} contains spaces or control characters; percent-encode them (%20)"), None
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as err:
-        return _diag(ref, "LC901", f"{url} is not a valid URL ({err}); copy it again from the browser"), None
+        return diag(ref, "LC901", f"{url} is not a valid URL ({err}); copy it again from the browser"), None
     if parts.scheme.lower() not in ("http", "https"):
         found = f"'{parts.scheme}:'" if parts.scheme else "no scheme"
-        return _diag(ref, "LC901", f"{url} must start with https:// (found {found})"), None
+        return diag(ref, "LC901", f"{url} must start with https:// (found {found})"), None
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        return _diag(ref, "LC901", f"{url} has no host name; it should look like https://example.org/page"), None
+        return diag(ref, "LC901", f"{url} has no host name; it should look like https://example.org/page"), None
     if ":" in host or re.fullmatch(r"[\d.]+", host) or host == "localhost":  # IP addresses
         return None, parts
     try:
         ascii_host = host.encode("idna").decode("ascii")
     except UnicodeError:
-        return _diag(ref, "LC901", f"{url} has an invalid host name {host!r}"), None
+        return diag(ref, "LC901", f"{url} has an invalid host name {host!r}"), None
     labels = ascii_host.split(".")
     if len(labels) < 2 or not all(_HOST_LABEL.match(label) for label in labels):
-        return _diag(ref, "LC901", f"{url} has an invalid host name {host!r}; check for a typo"), None
+        return diag(ref, "LC901", f"{url} has an invalid host name {host!r}; check for a typo"), None
     return None, parts
 
 
@@ -279,10 +269,10 @@ def _host_checks(ref: UrlRef, host: str, scheme: str) -> list[Diagnostic]:
     if not known and bare not in NOT_TYPOS:
         close = difflib.get_close_matches(bare, WELL_KNOWN_HOSTS, n=1, cutoff=0.85)
         if close:
-            diags.append(_diag(ref, "LC903", f"host {host!r} in {ref.url} looks like a typo of {close[0]!r}; "
+            diags.append(diag(ref, "LC903", f"host {host!r} in {ref.url} looks like a typo of {close[0]!r}; "
                                "check the link"))
     if scheme == "http" and (bare in WELL_KNOWN_HOSTS or bare == "hf.co"):
-        diags.append(_diag(ref, "LC904", f"{ref.url} uses http://; write https://{ref.url.split('://', 1)[1]}"))
+        diags.append(diag(ref, "LC904", f"{ref.url} uses http://; write https://{ref.url.split('://', 1)[1]}"))
     return diags
 
 
@@ -294,23 +284,23 @@ def _github(ref: UrlRef, path: str, repo_needed: bool) -> Diagnostic | None:
     segs = _segments(path)
     if segs and segs[0].lower() in GITHUB_RESERVED:
         if repo_needed:
-            return _diag(ref, "LC905", f"{ref.url} is a GitHub site page, not a repository; link "
+            return diag(ref, "LC905", f"{ref.url} is a GitHub site page, not a repository; link "
                          "https://github.com/OWNER/REPO")
         return None
     if len(segs) < 2:
         if repo_needed:
             what = "a user or organisation page" if segs else "GitHub's home page"
-            return _diag(ref, "LC905", f"{ref.url} is {what}, not a repository; link the repository itself, "
+            return diag(ref, "LC905", f"{ref.url} is {what}, not a repository; link the repository itself, "
                          "https://github.com/OWNER/REPO")
         if segs and not _GITHUB_OWNER.match(segs[0]):
-            return _diag(ref, "LC905", f"{ref.url}: {segs[0]!r} is not a valid GitHub user or organisation name")
+            return diag(ref, "LC905", f"{ref.url}: {segs[0]!r} is not a valid GitHub user or organisation name")
         return None
     owner, repo = segs[0], segs[1].removesuffix(".git")
     if not _GITHUB_OWNER.match(owner):
-        return _diag(ref, "LC905", f"{ref.url}: {owner!r} is not a valid GitHub user or organisation name "
+        return diag(ref, "LC905", f"{ref.url}: {owner!r} is not a valid GitHub user or organisation name "
                      "(letters, digits and single hyphens)")
     if not _REPO_NAME.match(repo) or repo in (".", ".."):
-        return _diag(ref, "LC905", f"{ref.url}: {repo!r} is not a valid repository name")
+        return diag(ref, "LC905", f"{ref.url}: {repo!r} is not a valid repository name")
     return None
 
 
@@ -319,29 +309,29 @@ def _huggingface(ref: UrlRef, path: str, repo_needed: bool) -> Diagnostic | None
     if segs and segs[0] in ("datasets", "spaces", "collections"):
         kind, names = segs[0], segs[1:]
         if len(names) == 1 and kind == "datasets":
-            return _diag(ref, "LC906", f"{ref.url} names a dataset without its organisation; Hugging Face moved "
+            return diag(ref, "LC906", f"{ref.url} names a dataset without its organisation; Hugging Face moved "
                          "such datasets under an organisation: open the link and copy the "
                          "https://huggingface.co/datasets/ORG/NAME address", Severity.WARNING)
         if len(names) < 2 and (repo_needed or names):
-            return _diag(ref, "LC906", f"{ref.url} names no {kind[:-1]}; link "
+            return diag(ref, "LC906", f"{ref.url} names no {kind[:-1]}; link "
                          f"https://huggingface.co/{kind}/ORG/NAME")
         names = names[:2]
     elif segs and segs[0] in HF_RESERVED:
         if repo_needed:
-            return _diag(ref, "LC906", f"{ref.url} is a Hugging Face site page, not a model, dataset or Space; "
+            return diag(ref, "LC906", f"{ref.url} is a Hugging Face site page, not a model, dataset or Space; "
                          "move it to another links key (blog, doc, paper) or link https://huggingface.co/ORG/NAME")
         return None
     else:
         if len(segs) < 2:
             if repo_needed:
                 what = "an organisation page" if segs else "Hugging Face's home page"
-                return _diag(ref, "LC906", f"{ref.url} is {what}, not a model, dataset or Space; link "
+                return diag(ref, "LC906", f"{ref.url} is {what}, not a model, dataset or Space; link "
                              "https://huggingface.co/ORG/NAME (put organisation pages under links.homepage)")
             return None
         names = segs[:2]
     bad = [n for n in names if not _REPO_NAME.match(n)]
     if bad:
-        return _diag(ref, "LC906", f"{ref.url}: {bad[0]!r} is not a valid Hugging Face name")
+        return diag(ref, "LC906", f"{ref.url}: {bad[0]!r} is not a valid Hugging Face name")
     return None
 
 
@@ -359,18 +349,18 @@ def _arxiv(ref: UrlRef, path: str) -> Diagnostic | None:
     if ident is None:
         return None
     if ident is False:
-        return _diag(ref, "LC907", f"{ref.url} names no valid arXiv id; it should look like "
+        return diag(ref, "LC907", f"{ref.url} names no valid arXiv id; it should look like "
                      "https://arxiv.org/abs/2309.00071")
     assert isinstance(ident, str)
     if ref.field == "notes":  # prose may cite other papers
         return None
     base = strip_arxiv_version(ident)
     if ref.record_arxiv and base != ref.record_arxiv:
-        return _diag(ref, "LC907", f"{ref.url} is arXiv {base} but this record's arxiv is {ref.record_arxiv}; "
+        return diag(ref, "LC907", f"{ref.url} is arXiv {base} but this record's arxiv is {ref.record_arxiv}; "
                      "fix whichever is wrong (a link to another paper belongs in notes)")
     # Only a paper or survey *is* its arXiv paper; a model or dataset merely links the paper about it.
     if not ref.record_arxiv and ref.field in ("links.paper", "links.pdf") and ref.record_kind in ("paper", "survey"):
-        return _diag(ref, "LC908", f"the record links arXiv paper {base} but has no arxiv field; add "
+        return diag(ref, "LC908", f"the record links arXiv paper {base} but has no arxiv field; add "
                      f"`arxiv: '{base}'` so enrichment can fill in its metadata")
     return None
 
@@ -414,7 +404,7 @@ def check_offline(refs: Iterable[UrlRef]) -> list[Diagnostic]:
         key = (ref.location.path, _dedupe_key(ref.url))
         if key in seen:
             first = seen[key]
-            diags.append(_diag(ref, "LC909", f"{ref.url} is already given as {first.field} (line "
+            diags.append(diag(ref, "LC909", f"{ref.url} is already given as {first.field} (line "
                                f"{first.location.line}); keep one of the two"))
         else:
             seen[key] = ref
@@ -436,274 +426,3 @@ def github_repo(url: str) -> tuple[str, str, bool] | None:
     if not _GITHUB_OWNER.match(owner) or not _REPO_NAME.match(repo):
         return None
     return owner, repo, len(segs) == 2 and not parts.query
-
-
-# ---------------------------------------------------------------------------------
-# Online checks
-
-
-@dataclass
-class Outcome:
-    """What the server said about one URL."""
-
-    status: str  # "ok", "dead", "unverified"
-    detail: str = ""
-    moved_to: str | None = None  # where a leading run of permanent redirects ends
-    archived: bool = False
-    requests: int = 0
-
-
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_PERMANENT = frozenset({301, 308})
-MAX_REDIRECTS = 10
-
-
-@dataclass
-class _Answer:
-    status: int | None = None
-    headers: Any = None
-    body: bytes = b""
-    error: str | None = None  # a network failure: no HTTP status at all
-
-    @property
-    def retryable(self) -> bool:
-        return self.error is not None or self.status in _RETRY_STATUSES
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Let 3xx answers through as they are, so we can see (and report) each hop."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def _reason(err: BaseException) -> str:
-    """A short, human description of a network failure."""
-    if isinstance(err, urllib.error.URLError):
-        if not isinstance(err.reason, BaseException):
-            return str(err.reason)[:120]
-        err = err.reason
-    if isinstance(err, TimeoutError):
-        return "timed out"
-    if isinstance(err, socket.gaierror):
-        return "host name not found"
-    if isinstance(err, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(err, ssl.SSLError):
-        return f"TLS error ({err.reason or err})"
-    text = str(err) or type(err).__name__
-    return text[:120]
-
-
-@dataclass
-class LinkChecker:
-    """Checks URLs against their servers, politely and without drawing conclusions it cannot prove.
-
-    One HEAD per hop (GET when HEAD is refused or answered with a client error), redirects
-    followed by hand so permanent moves can be reported, retries with exponential backoff on
-    429/5xx/timeouts, at most ``concurrency`` requests at once and ``per_host`` per host.
-    GitHub repository URLs are asked of the GitHub API (``github_api``), which also says
-    whether a repository is archived; when the API is unavailable the page itself is fetched.
-    """
-
-    timeout: float = 15.0
-    retries: int = 2
-    retry_wait: float = 1.0
-    max_wait: float = 30.0
-    concurrency: int = 8
-    per_host: int = 2
-    github_api: str = "https://api.github.com"
-    github_token: str | None = None
-    user_agent: str = f"longctx-catalog/{__version__} (link checker)"
-    sleep: Callable[[float], None] = time.sleep
-    _host_locks: dict[str, threading.Semaphore] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _api_usable: bool = field(default=True, repr=False)
-    api_note: str | None = field(default=None, repr=False)
-
-    def __post_init__(self) -> None:
-        self._opener = urllib.request.build_opener(_NoRedirect())
-
-    # -- one request
-
-    def _host_slot(self, url: str) -> threading.Semaphore:
-        host = (urlsplit(url).hostname or "").lower()
-        with self._lock:
-            return self._host_locks.setdefault(host, threading.Semaphore(self.per_host))
-
-    def _once(self, method: str, url: str, headers: dict[str, str], read_body: bool) -> _Answer:
-        request = urllib.request.Request(url, method=method, headers={"User-Agent": self.user_agent, **headers})
-        with self._host_slot(url):
-            try:
-                with self._opener.open(request, timeout=self.timeout) as response:
-                    body = response.read(1 << 20) if read_body else b""
-                    return _Answer(response.status, response.headers, body)
-            except urllib.error.HTTPError as err:
-                with err:
-                    return _Answer(err.code, err.headers)
-            except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as err:
-                return _Answer(error=_reason(err))
-
-    def _retrying(self, method: str, url: str, headers: dict[str, str] | None = None,
-                  read_body: bool = False) -> tuple[_Answer, int]:
-        attempts = 0
-        while True:
-            answer = self._once(method, url, headers or {}, read_body)
-            attempts += 1
-            if not answer.retryable or attempts > self.retries:
-                return answer, attempts
-            wait = self.retry_wait * 2 ** (attempts - 1)
-            after = answer.headers.get("Retry-After") if answer.headers is not None else None
-            if after and after.strip().isdigit():
-                wait = max(wait, float(after))
-            self.sleep(min(wait, self.max_wait))
-
-    def _hop(self, url: str) -> tuple[_Answer, int]:
-        answer, n = self._retrying("HEAD", url)
-        # Many servers refuse HEAD (405, 501) or answer it wrongly with 4xx; GET is the real test.
-        if answer.status is not None and (answer.status == 501 or (400 <= answer.status < 500
-                                                                   and answer.status != 429)):
-            answer, m = self._retrying("GET", url)
-            n += m
-        return answer, n
-
-    # -- one URL
-
-    def _follow(self, url: str, hop: Callable[[str], tuple[_Answer, int]]) -> tuple[_Answer, str | None, str, int]:
-        """Follow redirects from ``url``: the last answer, where permanent moves lead, final URL, requests."""
-        seen = {url}
-        current = url
-        moved_to: str | None = None
-        permanent_run = True
-        total = 0
-        for _ in range(MAX_REDIRECTS + 1):
-            answer, n = hop(current)
-            total += n
-            if answer.status not in _REDIRECTS:
-                return answer, moved_to, current, total
-            location = answer.headers.get("Location") if answer.headers is not None else None
-            if not location:
-                return _Answer(error=f"HTTP {answer.status} redirect without a Location"), moved_to, current, total
-            target = urljoin(current, location.strip())
-            if answer.status in _PERMANENT and permanent_run:
-                moved_to = target
-            else:
-                permanent_run = False
-            if target in seen:
-                return _Answer(error="redirect loop"), moved_to, current, total
-            seen.add(target)
-            current = target
-        return _Answer(error=f"more than {MAX_REDIRECTS} redirects"), moved_to, current, total
-
-    def _github_api(self, owner: str, repo: str) -> tuple[dict[str, Any] | None, int | None, int]:
-        """The API's repository object (or None) and the final HTTP status; None status = no answer."""
-        if not self._api_usable:
-            return None, None, 0
-        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
-        if self.github_token:
-            headers["Authorization"] = f"Bearer {self.github_token}"
-        url = f"{self.github_api.rstrip('/')}/repos/{quote(owner)}/{quote(repo)}"
-        answer, _, _, n = self._follow(url, lambda u: self._retrying("GET", u, headers, read_body=True))
-        if answer.status == 200:
-            try:
-                data = json.loads(answer.body)
-            except ValueError:
-                return None, None, n
-            return (data if isinstance(data, dict) else None), 200, n
-        if answer.status in (403, 429) or answer.error is not None:
-            # Rate limited or unreachable: stop asking for the rest of this run.
-            self._api_usable = False
-            self.api_note = (f"the GitHub API at {self.github_api} did not answer "
-                             f"({answer.error or f'HTTP {answer.status}'}); archived repositories were not "
-                             "checked (set GITHUB_TOKEN for a higher rate limit)")
-            return None, None, n
-        return None, answer.status, n
-
-    def check(self, url: str) -> Outcome:
-        """Check one URL; never raises for anything the network does."""
-        requests = 0
-        archived = False
-        repo = github_repo(url)
-        if repo is not None:
-            owner, name, is_root = repo
-            data, status, requests = self._github_api(owner, name)
-            if data is not None:
-                archived = bool(data.get("archived"))
-                full_name = data.get("full_name")
-                if is_root:
-                    moved = None
-                    if isinstance(full_name, str) and full_name.lower() != f"{owner}/{name}".lower():
-                        moved = f"https://github.com/{full_name}"
-                    return Outcome("ok", "", moved, archived, requests)
-            elif status == 404 and is_root:
-                return Outcome("dead", "the GitHub repository does not exist (HTTP 404 from the GitHub API)",
-                               requests=requests)
-        answer, moved_to, _, n = self._follow(url, self._hop)
-        requests += n
-        if answer.error is not None:
-            return Outcome("unverified", answer.error, moved_to, archived, requests)
-        assert answer.status is not None
-        phrase = http.client.responses.get(answer.status, "")
-        detail = f"HTTP {answer.status} {phrase}".strip()
-        if answer.status in (404, 410):
-            return Outcome("dead", detail, moved_to, archived, requests)
-        if 200 <= answer.status < 300:
-            return Outcome("ok", detail, moved_to, archived, requests)
-        return Outcome("unverified", detail, moved_to, archived, requests)
-
-    def check_all(self, urls: Iterable[str], progress: Callable[[int], None] | None = None) -> dict[str, Outcome]:
-        """Check each distinct URL once, ``concurrency`` at a time."""
-        unique = sorted(set(urls))
-        results: dict[str, Outcome] = {}
-        if not unique:
-            return results
-        with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:
-            futures = {pool.submit(self.check, url): url for url in unique}
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                if progress is not None:
-                    progress(1)
-        return results
-
-
-def online_refs(refs: Iterable[UrlRef], offline: Iterable[Diagnostic]) -> list[UrlRef]:
-    """The references worth a request: not malformed offline, and not :func:`skip_online`."""
-    malformed = {d.location for d in offline if d.code in ("LC901", "LC902")}
-    return [r for r in refs if r.location not in malformed and not skip_online(r)]
-
-
-def skip_online(ref: UrlRef) -> bool:
-    """URLs not worth a request: arXiv pages of the record's own id (ids are permanent, and
-    ``enrich`` confirms them against the arXiv API), and anything that is not http(s)."""
-    try:
-        parts = urlsplit(ref.url)
-    except ValueError:
-        return True
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return True
-    if (parts.hostname or "").lower() in ARXIV_HOSTS:
-        ident = arxiv_id_of(parts.path)
-        return isinstance(ident, str) and strip_arxiv_version(ident) == ref.record_arxiv
-    return False
-
-
-def online_diagnostics(refs: Iterable[UrlRef], outcomes: dict[str, Outcome]) -> list[Diagnostic]:
-    """Turn the servers' answers into located findings, one set per place the URL is written."""
-    diags: list[Diagnostic] = []
-    for ref in refs:
-        outcome = outcomes.get(ref.url)
-        if outcome is None:
-            continue
-        if outcome.status == "dead":
-            diags.append(_diag(ref, "LC911", f"{ref.url} is gone ({outcome.detail}); replace it with the page's "
-                               "new address (or an archived copy) or remove it"))
-        elif outcome.status == "unverified":
-            diags.append(_diag(ref, "LC912", f"could not verify {ref.url} ({outcome.detail}); open it in a browser "
-                               "to check"))
-        if outcome.moved_to and outcome.status != "dead":
-            diags.append(_diag(ref, "LC913", f"{ref.url} has moved permanently; link {outcome.moved_to}"))
-        if outcome.archived:
-            diags.append(_diag(ref, "LC914", f"{ref.url} is an archived (read-only) GitHub repository; keep the "
-                               "link if it is still the work's code, and mention it in notes"))
-    return diags

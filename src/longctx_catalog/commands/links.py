@@ -64,7 +64,8 @@ def command(state: State, files: tuple[Path, ...], online: bool, concurrency: in
       longctx links --online
       longctx links --online papers/yarn.yaml --format json
     """
-    from ..links import LinkChecker, check_offline, collect_urls, online_diagnostics, online_refs
+    from ..linkcheck import LinkChecker, online_diagnostics, online_refs
+    from ..links import check_offline, collect_urls
 
     root = state.root
     refs, n_files = collect_urls(root, _record_files(root, files))
