@@ -4,9 +4,9 @@ Everything that turns a :class:`~longctx_catalog.model.Record` into what a reade
 sees lives here, once: where a title links (:func:`title_url`, :func:`main_link`),
 the other links beside it, the record's page on the site, authors, context
 lengths, yes/no marks, month headings, the citation block, and the order records
-are listed in. The pages (as Jinja filters, see :mod:`.templating`), the record
-pages, the explorer, the feeds, the downloads and the statistics all use these,
-so a work looks and sorts the same wherever it appears. Functions returning
+are listed in. The pages and record pages (as Jinja filters, see :mod:`.templating`),
+the explorer and the feeds all use these, so a work looks and sorts the same
+wherever it appears; none of them reaches into the page renderer. Functions returning
 :class:`~longctx_catalog.markdown.Md` give escaped markdown; the others give
 plain text for outputs that escape for themselves (JSON, XML).
 """
