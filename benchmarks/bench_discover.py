@@ -1,0 +1,139 @@
+"""How good and how fast the catalogue's text model is (``longctx discover``, issue 18).
+
+Three measurements, printed as markdown for benchmarks/RESULTS.md:
+
+1. **Tag suggestion, leave-one-out** on the catalogue at ROOT (default: this repo):
+   for each record with a title and tags, fit the model without it, suggest tags from
+   its title + TL;DR (no abstract: a fresh arXiv entry's abstract is used in
+   practice, but the shipped TL;DRs are our own words), and count a hit when the first
+   (top-1) or any of the first three (top-3) suggestions is one of its tags.
+2. **Ranking precision** on a labelled mix of real titles: long-context titles from
+   the seed list ``lcm.bib`` (Awesome-LLM-Long-Context-Modeling) that the catalogue
+   does not hold, against the off-topic titles in benchmarks/fixtures/off-topic-titles.yaml
+   (real ML papers of the same years). Precision among the top k, k = number of
+   long-context titles, over several random draws. Two fits: the catalogue as it is,
+   and the catalogue plus the rest of lcm.bib's titles (held-out draw excluded), which
+   is what the catalogue looks like once the seed list is imported (issue 17).
+   Titles only: neither side has abstracts offline.
+3. **Speed**: fit + rank + suggest for 2,000 candidates against 2,000 records (a
+   synthetic catalogue from make_catalogue.py), median wall time and the process's
+   peak memory.
+
+Usage:  python benchmarks/bench_discover.py [--root ROOT] [--bib lcm.bib] [--draws 5] [--positives 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from longctx_catalog.model import Catalog, Record, normalise_title
+from longctx_catalog.similarity import Index, record_text
+from longctx_catalog.validate import load_catalog
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+OFF_TOPIC = HERE / "fixtures" / "off-topic-titles.yaml"
+SEED_BIB = Path("/work/shared/seed-corpus/lcm.bib")
+_BIB_TITLE = re.compile(r"^\s*title\s*=\s*\{\{?(.*?)\}?\},?\s*$", re.M)
+
+
+def leave_one_out(root: Path) -> tuple[int, float, float]:
+    catalog, _ = load_catalog(root)
+    records = [r for r in catalog.records if r.title and r.tags]
+    top1 = top3 = 0
+    for record in records:
+        index = Index(catalog, exclude=[record.id])
+        text = " ".join(x for x in (record.title, record.tldr) if x)
+        suggested = [s.node for s in index.suggest_tags([text])[0]]
+        top1 += bool(suggested[:1]) and suggested[0] in record.tags
+        top3 += any(node in record.tags for node in suggested[:3])
+    n = len(records)
+    return n, top1 / n, top3 / n
+
+
+def precision_at_k(scores: list[float], labels: list[bool]) -> float:
+    k = sum(labels)
+    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:k]
+    return sum(labels[i] for i in order) / k
+
+
+def ranking(root: Path, bib: Path, draws: int, positives: int) -> list[tuple[str, list[float]]]:
+    catalog, _ = load_catalog(root)
+    held = {normalise_title(r.title) for r in catalog.records if r.title}
+    long_titles = [t for t in dict.fromkeys(m.strip() for m in _BIB_TITLE.findall(bib.read_text(encoding="utf-8")))
+                   if normalise_title(t) not in held]
+    off = [item["title"] for item in yaml.safe_load(OFF_TOPIC.read_text(encoding="utf-8"))]
+    index = Index(catalog)
+    rng = random.Random(18)
+    as_is: list[float] = []
+    imported: list[float] = []
+    for _ in range(draws):
+        sample = rng.sample(long_titles, positives)
+        chosen = set(sample)
+        candidates = sample + off
+        labels = [True] * len(sample) + [False] * len(off)
+        as_is.append(precision_at_k([a.score for a in index.assess(candidates)], labels))
+        # The catalogue once the seed list is imported: the other titles as title-only records.
+        rest = [Record(id=f"lcm-{i}", title=t) for i, t in enumerate(long_titles) if t not in chosen]
+        bigger = Catalog(catalog.root, catalog.taxonomy, catalog.records + rest)
+        imported.append(precision_at_k([a.score for a in Index(bigger).assess(candidates)], labels))
+    print(f"ranking: {len(long_titles)} long-context titles available, {len(off)} off-topic; "
+          f"{draws} draws of {positives}", file=sys.stderr)
+    return [(f"catalogue as shipped ({len(catalog.records)} records)", as_is),
+            (f"catalogue + the other {len(long_titles) - positives} lcm.bib titles", imported)]
+
+
+def speed(n: int, runs: int) -> tuple[float, float]:
+    sys.path.insert(0, str(HERE))
+    from make_catalogue import make
+
+    with tempfile.TemporaryDirectory() as tmp:
+        make(n, Path(tmp) / "c")
+        catalog, _ = load_catalog(Path(tmp) / "c")
+        rng = random.Random(3)
+        vocab = " ".join(record_text(r) for r in catalog.records).split()
+        candidates = [" ".join(rng.choices(vocab, k=rng.randint(8, 40))) for _ in range(n)]
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            Index(catalog).assess(candidates)
+            times.append(time.perf_counter() - start)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return statistics.median(times), peak_mb
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--root", type=Path, default=REPO)
+    parser.add_argument("--bib", type=Path, default=SEED_BIB)
+    parser.add_argument("--draws", type=int, default=5)
+    parser.add_argument("--positives", type=int, default=60)
+    parser.add_argument("--size", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    n, top1, top3 = leave_one_out(args.root)
+    print(f"| tag suggestion, leave-one-out ({n} records) | top-1 {top1:.3f} | top-3 {top3:.3f} | goal top-3 ≥ 0.7 |")
+    if args.bib.exists():
+        for label, values in ranking(args.root, args.bib, args.draws, args.positives):
+            print(f"| ranking precision@k, {label} | mean {statistics.mean(values):.3f} | "
+                  f"min {min(values):.3f} · max {max(values):.3f} | goal ≥ 0.9 |")
+    else:
+        print(f"(no {args.bib}: ranking skipped)", file=sys.stderr)
+    seconds, peak = speed(args.size, args.runs)
+    print(f"| fit + assess (score and tags), {args.size:,} candidates × {args.size:,} records | {seconds:.3f} s (median of "
+          f"{args.runs}) | peak RSS {peak:.0f} MB | goal well under 1 s |")
+
+
+if __name__ == "__main__":
+    main()
