@@ -32,11 +32,12 @@ the catalogue needs and arxiv 4.0.2 does not do:
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,6 +54,9 @@ BATCH_SIZE = 100  # ids per request: arXiv serves up to this many entries per pa
 ARXIV_MIN_DELAY = 3.0  # arXiv's terms of use: no more than one request every three seconds
 MAX_WAIT = 120.0  # cap on backoff and on a server's Retry-After
 _ATOM_FEED = "{http://www.w3.org/2005/Atom}feed"
+_TOTAL_RESULTS = "{http://a9.com/-/spec/opensearch/1.1/}totalResults"
+SEARCH_PAGE = 200  # listing entries per request (arXiv allows up to 2,000; big pages time out more often)
+MAX_LISTING = 10_000  # entries one search reads at most (arXiv refuses to page much further)
 
 
 class SettingsError(ValueError):
@@ -116,6 +120,20 @@ class MalformedFeed(Exception):
     """The server said 200 but sent something that is not a complete Atom feed."""
 
 
+class SearchFailed(Exception):
+    """A search listing could not be read to the end; the message says why."""
+
+
+@dataclass
+class Page:
+    """One answer to a search: entries ``start`` onwards of ``total``."""
+
+    start: int
+    total: int
+    entries: list[ArxivMeta]
+    skipped: int = 0  # entries without a title or authors
+
+
 class _OnePageOnly(Exception):
     """Raised by the transport when the client tries to page past the one request allowed."""
 
@@ -138,6 +156,7 @@ class _Transport(requests.Session):
         self.count = 0  # requests sent
         self.allowed: int | None = None  # requests left for the current attempt; None = unlimited
         self.retry_after: float | None = None
+        self.total_results: int | None = None  # the last feed's opensearch:totalResults
         self._last: float | None = None
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
@@ -158,7 +177,7 @@ class _Transport(requests.Session):
             self._last = time.monotonic()  # after failures too: a refused connection still counts
         self.retry_after = _retry_after(response.headers.get("Retry-After"))
         if response.status_code == 200:
-            _check_feed(response.content)
+            self.total_results = _check_feed(response.content)
         return response
 
 
@@ -169,8 +188,11 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-def _check_feed(content: bytes) -> None:
+def _check_feed(content: bytes) -> int | None:
     """Refuse a response that is not one complete Atom document (e.g. cut off mid-way).
+
+    Returns the feed's ``opensearch:totalResults`` (None when it has none), which the
+    client parses but does not tell its caller; a search pages by it.
 
     The standard library's expat (2.4+) refuses entity-expansion bombs and never
     fetches external entities, so this check is safe on untrusted bytes.
@@ -181,6 +203,11 @@ def _check_feed(content: bytes) -> None:
         raise MalformedFeed(f"arXiv sent a malformed feed ({err})") from None
     if root.tag != _ATOM_FEED:
         raise MalformedFeed(f"arXiv sent a <{root.tag.rpartition('}')[2]}> document where an Atom feed was expected")
+    total = root.findtext(_TOTAL_RESULTS)
+    try:
+        return int(total) if total is not None else None
+    except ValueError:
+        raise MalformedFeed(f"arXiv sent a feed whose totalResults is not a number ({total!r})") from None
 
 
 def _query_url_format(api: str) -> str:
@@ -288,22 +315,68 @@ class ArxivSource:
                 batch.failures.append(Failure(arxiv_id, "fetch" if incomplete else "unknown", reason))
         return batch
 
+    def search(self, query: str, *, page_size: int = SEARCH_PAGE, limit: int = MAX_LISTING) -> Iterator[Page]:
+        """The entries matching an arXiv ``search_query``, newest submission first, one :class:`Page` per request.
+
+        Pages follow the feed's ``totalResults``; each request is retried like a batch
+        of ids. Raises :class:`SearchFailed` (naming the cause and how many entries had
+        come back) when a page cannot be had; an empty result is one empty page.
+        """
+        search = arxiv.Search(query=query, max_results=None, sort_by=arxiv.SortCriterion.SubmittedDate,
+                              sort_order=arxiv.SortOrder.Descending)
+        start = 0
+        while True:
+            try:
+                results = self._retrying(functools.partial(self._one_page, search, start, page_size))
+            except (_GaveUp, _Rejected) as err:
+                problem = str(err) or "arXiv refused the query as malformed (HTTP 400)"
+                raise SearchFailed(f"{problem}; {start} entries had come back") from None
+            total = self.transport.total_results or 0
+            entries = [meta for meta in (to_meta(r) for r in results) if meta is not None]
+            yield Page(start=start, total=total, entries=entries, skipped=len(results) - len(entries))
+            start += len(results)
+            if not results or start >= min(total, limit):
+                return
+
+    def _one_page(self, search: arxiv.Search, start: int, page_size: int) -> list[arxiv.Result]:
+        self.client.page_size = page_size
+        results: list[arxiv.Result] = []
+        try:
+            for result in self.client.results(search, offset=start):
+                results.append(result)
+        except _OnePageOnly:
+            pass  # the next page is the next call's request
+        finally:
+            self.client.page_size = BATCH_SIZE
+        if not results and start < (self.transport.total_results or 0):
+            # arXiv sometimes serves an empty page inside a listing; asking again usually helps.
+            raise MalformedFeed(f"arXiv sent an empty page at entry {start} of {self.transport.total_results}")
+        return results
+
     def _request_batch(self, ids: list[str]) -> list[arxiv.Result]:
         """One request for ``ids``, retried with backoff; raises _Rejected or _GaveUp."""
         search = arxiv.Search(id_list=list(ids), max_results=len(ids))
+
+        def once() -> list[arxiv.Result]:
+            results: list[arxiv.Result] = []
+            try:
+                for result in self.client.results(search):
+                    results.append(result)
+            except _OnePageOnly:
+                pass  # arXiv claimed more entries than it sent: the missing ids are unknown to it
+            return results
+
+        return self._retrying(once)
+
+    def _retrying(self, once: Callable[[], list[arxiv.Result]]) -> list[arxiv.Result]:
+        """``once()`` with one request per attempt, retried with backoff; raises _Rejected or _GaveUp."""
         attempt = 0
         while True:
             attempt += 1
             retryable = True
             self.transport.allowed = 1
             try:
-                results: list[arxiv.Result] = []
-                try:
-                    for result in self.client.results(search):
-                        results.append(result)
-                except _OnePageOnly:
-                    pass  # arXiv claimed more entries than it sent: the missing ids are unknown to it
-                return results
+                return once()
             except arxiv.HTTPError as err:
                 if err.status == 400:
                     raise _Rejected() from None
