@@ -35,6 +35,27 @@ def root(tmp_path: Path) -> Path:
     return write_catalog(tmp_path / "c", {"yarn": GOOD_RECORD})
 
 
+NEIGHBOURS = {
+    "stretchy": "id: stretchy\ntitle: Stretchy Rotary Positions\ntags: [rope-scaling]\n"
+                "tldr: Stretches rotary positions so that windows grow.\nadded: 2026-11-01\n",
+    "haystack-suite": "id: haystack-suite\ntitle: A Haystack Suite of Long Documents\ntags: [datasets]\n"
+                      "tldr: Hides facts in long documents for models to find.\nadded: 2026-11-01\n",
+}
+
+
+def test_add_without_tag_uses_the_node_the_paper_is_most_like(fake: FakeArxiv, tmp_path: Path) -> None:
+    root = write_catalog(tmp_path / "c", {"yarn": GOOD_RECORD, **NEIGHBOURS})
+    # "Yarnball: Invented Rotary Stretching ..." and "Needlework: Locating Invented Facts in Long Haystacks"
+    result = longctx(fake, root, "add", "2401.11111", "2403.33333")
+    assert result.returncode == 0, result.stderr
+    assert "arXiv 2401.11111: no --tag given; tagged rope-scaling (" in result.stderr
+    assert "arXiv 2403.33333: no --tag given; tagged datasets (" in result.stderr
+    assert yaml.safe_load((root / "papers" / "yarnball.yaml").read_text(encoding="utf-8"))["tags"] == ["rope-scaling"]
+    assert yaml.safe_load((root / "papers" / "needlework.yaml").read_text(encoding="utf-8"))["tags"] == ["datasets"]
+    _, diags = load_catalog(root)
+    assert [d for d in diags if d.is_error] == []
+
+
 def test_add_writes_a_record_that_validates(fake: FakeArxiv, root: Path) -> None:
     result = longctx(fake, root, "add", "2401.11111", "--tag", "rope-scaling", "--tag", "datasets")
     assert result.returncode == 0, result.stderr
@@ -117,7 +138,6 @@ def test_an_id_already_in_the_catalogue_is_refused_by_name(fake: FakeArxiv, root
         (["2401.11111", "2402.22222", "--tag", "datasets", "--id", "x"], "--id names one record"),
         (["2401.11111", "--tag", "datasets", "--id", "Yarn Ball"], "'Yarn Ball' is not a record id"),
         (["2401.11111", "--tag", "datasets", "--id", "yarn"], "id 'yarn' is already used by papers/yarn.yaml"),
-        (["2401.11111"], "Missing option '--tag'"),
     ],
 )
 def test_bad_arguments_are_refused_before_any_request(fake: FakeArxiv, root: Path, args: list[str],

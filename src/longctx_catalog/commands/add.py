@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -10,8 +11,9 @@ from ._common import DataProblem, EnvironmentProblem, State, pass_state
 
 @click.command("add")
 @click.argument("arxiv_ids", nargs=-1, required=True, metavar="ARXIV_ID...")
-@click.option("--tag", "tags", multiple=True, required=True, metavar="NODE",
-              help="Taxonomy node id for the new record(s) (see `longctx tags`); repeat for several.")
+@click.option("--tag", "tags", multiple=True, metavar="NODE",
+              help="Taxonomy node id for the new record(s) (see `longctx tags`); repeat for several. "
+              "Without it, each record gets the node its title and abstract are most like (said on stderr).")
 @click.option("--id", "record_id", metavar="SLUG",
               help="Record id (and file name) instead of the one proposed from the title; only with one ARXIV_ID.")
 @arxiv_api_option
@@ -32,17 +34,14 @@ def command(state: State, arxiv_ids: tuple[str, ...], tags: tuple[str, ...], rec
       longctx add 2309.00071 --tag rope-scaling
       longctx add 2309.00071 2306.15595 --tag extended-rope --tag rope-scaling
       longctx add https://arxiv.org/abs/2309.00071v2 --tag rope-scaling --id yarn
+      longctx add 2309.00071                     # tagged by similarity to the catalogue
     """
-    from ..enrich.add import parse_id_argument, propose_id, record_fields
-    from ..enrich.cache import cache_file, dump_meta
+    from ..enrich.add import parse_id_argument
     from ..enrich.run import FAILURE_CODES
-    from ..load import PAPERS_DIR, parse_yaml, record_files
-    from ..model import normalise_title
-    from ..schema.checks import check_record
-    from ..schema.context import Ctx, did_you_mean, latest_today, local_today
+    from ..load import PAPERS_DIR, record_files
+    from ..schema.context import did_you_mean
     from ..schema.specs import SLUG_MAX, SLUG_RE
     from ..validate import load_catalog
-    from ..write import dump_record
 
     # Everything that can be checked without the network is checked first.
     parsed = {text: parse_id_argument(text) for text in arxiv_ids}
@@ -88,12 +87,52 @@ def command(state: State, arxiv_ids: tuple[str, ...], tags: tuple[str, ...], rec
         click.echo("Nothing was written.", err=True)
         raise SystemExit(failure_exit_code({FAILURE_CODES[f.kind] for f in failures}))
 
+    if not tags:
+        tags_for = suggested_tags(catalog, [found[i] for i in ids])
+    else:
+        tags_for = {arxiv_id: list(tags) for arxiv_id in ids}
+    write_records(root, catalog, [found[i] for i in ids], tags_for, record_id=record_id)
+    click.echo("Now write a `tldr` in your own words (and check the authors) in the new file(s).", err=True)
+
+
+def suggested_tags(catalog: Any, metas: list[Any]) -> dict[str, list[str]]:
+    """The best taxonomy node for each paper by the catalogue's text model, said on stderr with the runners-up."""
+    from ..similarity import Index
+
+    suggestions = Index(catalog).suggest_tags([f"{m.title} {m.abstract or ''}" for m in metas])
+    out: dict[str, list[str]] = {}
+    for meta, found in zip(metas, suggestions, strict=True):
+        if not found:
+            raise click.UsageError(f"no taxonomy node could be suggested for arXiv {meta.id}; give --tag NODE")
+        out[meta.id] = [found[0].node]
+        others = ", ".join(f"{s.node} ({s.confidence:.2f})" for s in found[1:])
+        click.echo(f"arXiv {meta.id}: no --tag given; tagged {found[0].node} ({found[0].confidence:.2f}) "
+                   f"by similarity to the catalogue{'; also close: ' + others if others else ''}", err=True)
+    return out
+
+
+def write_records(root: Path, catalog: Any, metas: list[Any], tags_for: dict[str, list[str]], *,
+                  record_id: str | None = None, status: str | None = None) -> list[str]:
+    """Write one record (and its arXiv cache file) per paper, all or none; returns the record paths.
+
+    Shared by ``add`` and ``discover --add``. Raises :class:`DataProblem` when a title
+    is already in the catalogue or a made record does not validate, before anything is written.
+    """
+    from ..enrich.add import propose_id, record_fields
+    from ..enrich.cache import cache_file, dump_meta
+    from ..load import PAPERS_DIR, parse_yaml, record_files
+    from ..model import normalise_title
+    from ..schema.checks import check_record
+    from ..schema.context import Ctx, latest_today, local_today
+    from ..write import dump_record
+
     titles = {normalise_title(r.title): r for r in catalog.records if r.title}
     taxonomy_ids = list(catalog.taxonomy.nodes)
+    taken = set(catalog.by_id) | {p.stem for p in record_files(root)}
     files: dict[Path, str] = {}
     written = []
-    for arxiv_id in ids:
-        meta = found[arxiv_id]
+    for meta in metas:
+        arxiv_id = meta.id
         same = titles.get(normalise_title(meta.title))
         if same is not None:
             raise DataProblem(f"arXiv {arxiv_id} has the same title as {same.path} (id {same.id!r}); "
@@ -101,7 +140,10 @@ def command(state: State, arxiv_ids: tuple[str, ...], tags: tuple[str, ...], rec
         new_id = record_id or propose_id(meta.title, meta.published[:4], taken)
         taken.add(new_id)
         rel = f"{PAPERS_DIR}/{new_id}.yaml"
-        text = dump_record(record_fields(meta, new_id, list(tags), local_today()))
+        fields = record_fields(meta, new_id, tags_for[arxiv_id], local_today())
+        if status is not None:
+            fields["status"] = status
+        text = dump_record(fields)
         # Validate the record before anything is written, with the rules `validate` uses.
         doc, diags = parse_yaml(text, rel)
         if doc is not None:
@@ -118,7 +160,7 @@ def command(state: State, arxiv_ids: tuple[str, ...], tags: tuple[str, ...], rec
     _write_all(files)
     for rel, meta in written:
         click.echo(f"{rel}: {meta.title} (arXiv {meta.versioned_id}, {meta.published})")
-    click.echo("Now write a `tldr` in your own words (and check the authors) in the new file(s).", err=True)
+    return [rel for rel, _ in written]
 
 
 def _write_all(files: dict[Path, str]) -> None:
