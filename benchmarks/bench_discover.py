@@ -131,8 +131,8 @@ def main() -> None:
     else:
         print(f"(no {args.bib}: ranking skipped)", file=sys.stderr)
     seconds, peak = speed(args.size, args.runs)
-    print(f"| fit + assess (score and tags), {args.size:,} candidates × {args.size:,} records | {seconds:.3f} s (median of "
-          f"{args.runs}) | peak RSS {peak:.0f} MB | goal well under 1 s |")
+    print(f"| fit + assess (score and tags), {args.size:,} candidates × {args.size:,} records | "
+          f"{seconds:.3f} s (median of {args.runs}) | peak RSS {peak:.0f} MB | goal well under 1 s |")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """A stand-in for arXiv's query API on 127.0.0.1, so tests run the real ``arxiv`` client offline.
 
-It answers ``id_list`` queries the way export.arxiv.org does: Atom feeds with the
+It answers ``id_list`` queries, and the ``search_query`` listings ``discover`` asks for
+(categories, a window of submission dates, a phrase; paged by ``start`` and
+``max_results`` with ``totalResults``), the way export.arxiv.org does: Atom feeds with the
 ``arxiv:`` and ``opensearch:`` extensions, the latest version for an id without
 version, ids it does not know left out while ``totalResults`` still counts every id
 asked (the behaviour behind lukasschwab/arxiv.py#82), and HTTP 400 with an error
@@ -47,6 +49,20 @@ class Paper:
 def load_papers() -> dict[str, Paper]:
     data = yaml.safe_load((FIXTURES / "papers.yaml").read_text(encoding="utf-8"))
     return {p["id"]: Paper(**p) for p in data}
+
+
+def load_listing() -> list[Paper]:
+    """Invented papers of one week (2026-11-16 to 2026-11-22), long-context work mixed with other ML work.
+
+    Each carries ``on_topic`` in the fixture so tests can check the ranking; the server ignores it.
+    """
+    data = yaml.safe_load((FIXTURES / "listing.yaml").read_text(encoding="utf-8"))
+    return [Paper(**{k: v for k, v in p.items() if k != "on_topic"}) for p in data]
+
+
+def on_topic_ids() -> set[str]:
+    data = yaml.safe_load((FIXTURES / "listing.yaml").read_text(encoding="utf-8"))
+    return {p["id"] for p in data if p["on_topic"]}
 
 
 def generated_paper(n: int) -> Paper:
@@ -138,6 +154,11 @@ class FakeArxiv:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/query"
 
+    def add_listing(self) -> list[str]:
+        papers = load_listing()
+        self.papers.update({p.id: p for p in papers})
+        return [p.id for p in papers]
+
     def add_generated(self, count: int) -> list[str]:
         papers = [generated_paper(n) for n in range(1, count + 1)]
         self.papers.update({p.id: p for p in papers})
@@ -151,6 +172,30 @@ class FakeArxiv:
         self.papers[arxiv_id] = paper
 
     # -- answering --------------------------------------------------------------------
+
+    def search(self, query: str) -> list[Paper]:
+        """The papers a ``search_query`` of discover's shape matches, newest submission first.
+
+        Understands what discover sends: ``cat:`` terms (any of them),
+        ``submittedDate:[YYYYMMDDHHMM TO YYYYMMDDHHMM]`` and one ``all:``/``abs:``/``ti:``
+        phrase (case-insensitive substring).
+        """
+        cats = set(re.findall(r"cat:([\w.-]+)", query))
+        dates = re.search(r"submittedDate:\[(\d{12}) TO (\d{12})\]", query)
+        phrase = re.search(r'\b(all|abs|ti):"([^"]*)"', query)
+        found = []
+        for paper in self.papers.values():
+            stamp = re.sub(r"\D", "", paper.versions[0])[:12]
+            if cats and not cats & set(paper.categories):
+                continue
+            if dates and not dates[1] <= stamp <= dates[2]:
+                continue
+            if phrase:
+                both = f"{paper.title} {paper.abstract}"
+                if phrase[2].lower() not in {"ti": paper.title, "abs": paper.abstract}.get(phrase[1], both).lower():
+                    continue
+            found.append(paper)
+        return sorted(found, key=lambda p: (p.versions[0], p.id), reverse=True)
 
     def answer(self, params: dict[str, str]) -> tuple[int, dict[str, str], bytes, str | None]:
         """(status, headers, body, fault) for one request."""
@@ -167,6 +212,12 @@ class FakeArxiv:
             return 400, {"Content-Type": "application/atom+xml"}, ERROR_FEED.replace("{bad_id}", bad[0]).encode(), None
         if self.verbatim is not None:
             body = self.verbatim
+        elif params.get("search_query"):
+            matches = self.search(params["search_query"])
+            start = int(params.get("start", "0"))
+            per_page = int(params.get("max_results", "10"))
+            page = [entry_xml(p, len(p.versions)) for p in matches[start:start + per_page]]
+            body = feed_xml(page, len(matches), start, per_page)
         else:
             entries = []
             for asked in ids:

@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "schema",
     "add",
     "enrich",
+    "discover",
     "import_bib",
     "export_bib",
     "new",
