@@ -103,6 +103,7 @@ def test_a_title_already_catalogued_is_refused(fake: FakeArxiv, root: Path) -> N
 def test_interactive_session_asks_and_searches_the_taxonomy(root: Path) -> None:
     answers = "\n".join([
         "A Hand-Written Study of Truncation",  # not an arXiv id: taken as the title
+        "",  # search instead of taking a suggested node
         "truncaton",  # a typo still finds the node
         "1",
         "",  # finish
@@ -114,6 +115,24 @@ def test_interactive_session_asks_and_searches_the_taxonomy(root: Path) -> None:
     text = (root / "papers" / "hand-written-study-truncation.yaml").read_text()
     assert "tags:\n  - rope-truncation\n" in text
     assert errors_of(root) == []
+
+
+def test_interactive_session_offers_the_nodes_most_like_the_title(root: Path) -> None:
+    answers = "\n".join(["A Hand-Written Study of Truncation Strategies", "1", ""]) + "\n"
+    result = CliRunner().invoke(cli, ["--root", str(root), "new", "--interactive"], input=answers,
+                                env={"LONGCTX_TODAY": "2026-11-22"})
+    assert result.exit_code == 0, result.output
+    assert "Most like the title (by similarity to the catalogue):\n  1. rope-truncation  (Methodology › " in result.output
+    text = (root / "papers" / "hand-written-study-truncation.yaml").read_text()
+    assert "tags:\n  - rope-truncation\n" in text
+
+
+def test_without_tag_the_title_chooses_the_node(fake: FakeArxiv, root: Path) -> None:
+    result = longctx(fake, root, "new", "--title", "Notes on Rotary Scaling Strategies", "--no-input")
+    assert result.returncode == 0, result.stderr
+    assert "no --tag given; tagged rope-scaling (" in result.stderr
+    assert "tags:\n  - rope-scaling\n" in (root / "papers" / "notes-rotary-scaling-strategies.yaml").read_text()
+    assert fake.requests == []
 
 
 def test_search_prefers_substrings_then_fuzzy_matches(tmp_path: Path) -> None:

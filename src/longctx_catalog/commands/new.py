@@ -39,10 +39,19 @@ def search_nodes(query: str, taxonomy: Any, limit: int = 8) -> list[Any]:
     return [node for _, _, node in sorted(scored, key=lambda t: (t[0], t[1]))[:limit]]
 
 
-def _choose_tags(taxonomy: Any) -> list[str]:
+def _choose_tags(taxonomy: Any, suggested: list[Any]) -> list[str]:
     chosen: list[str] = []
     click.echo("Tag the record with taxonomy nodes (the most specific that fit). Type words to search; "
                "an empty answer finishes.")
+    if suggested:
+        click.echo("Most like the title (by similarity to the catalogue):")
+        for i, suggestion in enumerate(suggested, 1):
+            path = " › ".join(n.title for n in taxonomy[suggestion.node].lineage())
+            click.echo(f"  {i}. {suggestion.node}  ({path}; {suggestion.confidence:.2f})")
+        pick = click.prompt("number (empty to search instead)", default="", show_default=False)
+        if pick.strip().isdigit() and 1 <= int(pick) <= len(suggested):
+            chosen.append(suggested[int(pick) - 1].node)
+            click.echo(f"  tagged {chosen[-1]}")
     while True:
         query = click.prompt("search the taxonomy" if not chosen else "another tag (empty to finish)",
                              default="", show_default=False)
@@ -65,6 +74,22 @@ def _choose_tags(taxonomy: Any) -> list[str]:
         if pick.strip().isdigit() and 1 <= int(pick) <= len(matches):
             chosen.append(matches[int(pick) - 1].id)
             click.echo(f"  tagged {chosen[-1]}")
+
+
+def _tags_from_title(catalog: Any, title: str, interactive: bool) -> tuple[str, ...]:
+    """Tags for a record given no --tag: chosen from suggestions in a terminal, else the best suggestion."""
+    from ..similarity import Index
+
+    suggested = Index(catalog).suggest_tags([title])[0]
+    if interactive:
+        return tuple(_choose_tags(catalog.taxonomy, suggested))
+    if not suggested:
+        raise click.UsageError("give at least one --tag NODE (see `longctx tags`): nothing in the catalogue is like "
+                               "this title")
+    others = ", ".join(f"{s.node} ({s.confidence:.2f})" for s in suggested[1:])
+    click.echo(f"no --tag given; tagged {suggested[0].node} ({suggested[0].confidence:.2f}) by similarity to the "
+               f"catalogue{'; also close: ' + others if others else ''}", err=True)
+    return (suggested[0].node,)
 
 
 @click.command("new")
@@ -124,10 +149,11 @@ def command(ctx: click.Context, state: State, arxiv_text: str | None, title: str
         arxiv_id = parse_id_argument(arxiv_text)
         if arxiv_id is None:
             raise click.BadParameter(f"{arxiv_text!r} is not an arXiv id (e.g. 2309.00071)", param_hint="--arxiv")
-    if not tags:
-        if not interactive:
-            raise click.UsageError("give at least one --tag NODE (see `longctx tags`)")
-        tags = tuple(_choose_tags(taxonomy))
+    if not tags and title and not (arxiv_id and kind in ("paper", "survey")):
+        tags = _tags_from_title(catalog, title, interactive)
+    elif not tags and interactive:
+        tags = tuple(_choose_tags(taxonomy, []))
+    # Without --tag, `add` (an arXiv paper) tags by similarity to the title and abstract it fetches.
     tags = tuple(dict.fromkeys(tags))
     for tag in tags:
         if tag not in taxonomy:
@@ -145,6 +171,7 @@ def command(ctx: click.Context, state: State, arxiv_text: str | None, title: str
                                err=True)
                 raise
             click.echo("arXiv could not be reached; writing the record from the title you gave.", err=True)
+            tags = tags or _tags_from_title(catalog, title, interactive)
         else:
             click.echo(NEXT_STEPS.format(path=f"the new file in {PAPERS_DIR}/"), err=True)
             return
