@@ -122,7 +122,7 @@ def test_interactive_session_offers_the_nodes_most_like_the_title(root: Path) ->
     result = CliRunner().invoke(cli, ["--root", str(root), "new", "--interactive"], input=answers,
                                 env={"LONGCTX_TODAY": "2026-11-22"})
     assert result.exit_code == 0, result.output
-    assert "Most like the title (by similarity to the catalogue):\n  1. rope-truncation  (Methodology › " in result.output
+    assert "Most like the title (by similarity to the catalogue):\n  1. rope-truncation  (Methodology" in result.output
     text = (root / "papers" / "hand-written-study-truncation.yaml").read_text()
     assert "tags:\n  - rope-truncation\n" in text
 
