@@ -113,7 +113,7 @@ def _actionlint() -> str:
 
 
 def test_workflows_pass_actionlint() -> None:
-    assert [w.name for w in WORKFLOWS] == ["pages.yml", "pr.yml", "refresh.yml"]
+    assert [w.name for w in WORKFLOWS] == ["discover.yml", "pages.yml", "pr.yml", "refresh.yml"]
     result = subprocess.run([_actionlint(), "-no-color", *map(str, WORKFLOWS)], cwd=REPO, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -177,6 +177,36 @@ def test_refresh_workflow_runs_weekly_and_opens_a_pull_request() -> None:
     assert "longctx enrich --refresh" in _runs(wf)
     uses = [step.get("uses", "").split("@")[0] for step in _steps(wf)]
     assert "peter-evans/create-pull-request" in uses
+
+
+def test_discover_workflow_runs_weekly_and_keeps_one_triage_issue(tmp_path: Path) -> None:
+    wf = load_yaml(REPO / ".github" / "workflows" / "discover.yml")
+    (cron,) = [entry["cron"] for entry in wf[True]["schedule"]]
+    minute, hour, dom, month, dow = cron.split()
+    assert minute.isdigit() and hour.isdigit() and dom == "*" and month == "*" and dow.isdigit()
+    assert wf["permissions"] == {"contents": "read", "issues": "write"}
+    assert "longctx discover --format markdown" in _runs(wf)
+    # The issue step's script, run with a stand-in `gh` that logs its arguments: it creates the issue
+    # when none is open, and edits the open one otherwise.
+    script = next(s["run"] for s in _steps(wf) if "gh issue" in s.get("run", ""))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    gh = bin_dir / "gh"
+    gh.write_text('#!/bin/sh\necho "$*" >> "$GH_LOG"\n'
+                  'if [ "$1 $2" = "issue list" ]; then cat "$OPEN_ISSUE" 2>/dev/null || true; fi\n', encoding="utf-8")
+    gh.chmod(0o755)
+    (tmp_path / "triage.md").write_text("## Long-context candidates\n", encoding="utf-8")
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "RUNNER_TEMP": str(tmp_path), "GH_LOG": str(tmp_path / "log"),
+           "OPEN_ISSUE": str(tmp_path / "open"), "GITHUB_SERVER_URL": "https://github.com",
+           "GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "7"}
+    subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], env=env, check=True)
+    (tmp_path / "open").write_text("12\n", encoding="utf-8")
+    subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], env=env, check=True)
+    calls = (tmp_path / "log").read_text(encoding="utf-8").splitlines()
+    assert [c.split()[:2] for c in calls if c.split()[1] in ("create", "edit")] == [["issue", "create"],
+                                                                                   ["issue", "edit"]]
+    assert any(c.startswith("issue edit 12 --body-file") for c in calls)
+    assert "actions/runs/7" in (tmp_path / "triage.md").read_text(encoding="utf-8")
 
 
 def test_workflow_verbs_exist() -> None:
