@@ -203,8 +203,8 @@ def test_discover_workflow_runs_weekly_and_keeps_one_triage_issue(tmp_path: Path
     (tmp_path / "open").write_text("12\n", encoding="utf-8")
     subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], env=env, check=True)
     calls = (tmp_path / "log").read_text(encoding="utf-8").splitlines()
-    assert [c.split()[:2] for c in calls if c.split()[1] in ("create", "edit")] == [["issue", "create"],
-                                                                                   ["issue", "edit"]]
+    assert [c.split()[:2] for c in calls if c.startswith("issue ") and c.split()[1] in ("create", "edit")] == [
+        ["issue", "create"], ["issue", "edit"]]
     assert any(c.startswith("issue edit 12 --body-file") for c in calls)
     assert "actions/runs/7" in (tmp_path / "triage.md").read_text(encoding="utf-8")
 
