@@ -64,7 +64,7 @@ def command(state: State, since: dt.date | None, until: dt.date | None, categori
       longctx discover --add 2611.01234 --add 2611.04321
     """
     from ..discover import DEFAULT_CATEGORIES, QueryError, build_query, check_categories, leave_out_known, rank, window
-    from ..schema import local_today
+    from ..schema.context import local_today
     from ..validate import load_catalog
 
     try:
