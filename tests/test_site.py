@@ -487,6 +487,28 @@ def test_links_from_a_page_inside_docs() -> None:
     assert fix_links("[a](../index.md) [b](../../README.md)", "docs/guide/x.md", None) == "[a](/index.md) b"
 
 
+def test_related_records_are_first_the_ones_whose_words_are_closest(make_catalog) -> None:  # type: ignore[no-untyped-def]
+    def record(rid: str, title: str, tldr: str, date: str) -> str:
+        return f"id: {rid}\ntitle: {title}\ndate: {date}\ntags: [rope-scaling]\ntldr: {tldr}\nadded: 2026-01-01\n"
+
+    root = make_catalog({
+        "yarn": record("yarn", "Rescaling Rotary Frequencies", "Interpolates rotary position frequencies unevenly "
+                       "so a short fine-tune reaches a longer window.", "2023-08-31"),
+        "pi": record("pi", "Position Interpolation", "Squeezes rotary positions by interpolation into the trained "
+                     "range, then fine-tunes briefly.", "2023-06-27"),
+        # Newer, same node, nothing else in common: before, these filled the list first.
+        **{f"n{i}": record(f"n{i}", f"Memory Study {i}", f"Keeps a cache of summaries number {i}.", f"2024-0{i}-01")
+           for i in range(1, 7)},
+    })
+    catalog, _ = load_catalog(root)
+    from longctx_catalog.pages import Views
+
+    related = [r.id for r in Views(catalog).related(catalog.by_id["yarn"])]
+    assert related[0] == "pi"
+    assert len(related) == 5 and set(related[1:]) <= {f"n{i}" for i in range(1, 7)}  # tags fill up the rest
+    assert related[1:] == ["n6", "n5", "n4", "n3"]  # newest first among those sharing only the tag
+
+
 def test_related_records_share_the_most_specific_tags(make_catalog) -> None:  # type: ignore[no-untyped-def]
     def record(rid: str, tags: str, date: str) -> str:
         return f"id: {rid}\ntitle: Work {rid}\ndate: {date}\ntags: [{tags}]\ntldr: A work.\nadded: 2026-01-01\n"

@@ -168,14 +168,24 @@ class Views:
                 found[family.id] = family
         return sorted(found.values(), key=lambda n: self.order[n.id])
 
-    def related(self, record: Record, limit: int = RELATED_LIMIT) -> list[Record]:
-        """Up to ``limit`` records most like this one, by the taxonomy nodes they share.
+    @functools.cached_property
+    def _similar(self) -> dict[str, list[Record]]:
+        # Only site-mode record pages ask, so plain `longctx render` never imports scikit-learn.
+        from .similarity import Index
 
-        A record sharing a tag scores the depth of that node plus one (deeper, more
-        specific nodes count more), summed over the tags shared; the highest scores
-        come first. When fewer than ``limit`` share a tag, records filed elsewhere
-        under a tag's parent node (below the top level) fill the list, deepest
-        parent first. Ties go to the newest, then by id, so the list never wobbles.
+        return Index(self.catalog, abstracts=False).all_related(RELATED_LIMIT)
+
+    def related(self, record: Record, limit: int = RELATED_LIMIT) -> list[Record]:
+        """Up to ``limit`` records most like this one: by their words first, then by the nodes they share.
+
+        The records whose titles and TL;DRs are closest (:meth:`.similarity.Index.all_related`,
+        so YaRN lists Position Interpolation) come first. If fewer than ``limit`` are
+        found, records sharing taxonomy nodes fill the list: a record sharing a tag
+        scores the depth of that node plus one (deeper, more specific nodes count more),
+        summed over the tags shared; the highest scores come first. When fewer than
+        ``limit`` share a tag, records filed elsewhere under a tag's parent node (below
+        the top level) fill the list, deepest parent first. Ties go to the newest, then
+        by id, so the list never wobbles.
         """
         taxonomy = self.catalog.taxonomy
         tags = [t for t in dict.fromkeys(record.tags) if t in taxonomy]
@@ -189,6 +199,8 @@ class Views:
                     return
                 if other.id != record.id and other.id not in taken:
                     taken[other.id] = other
+
+        take(self._similar.get(record.id, []))
 
         # Every subset of the tags, best score first: members of a subset's
         # intersection that no better subset took share exactly those tags.
