@@ -1,6 +1,6 @@
 """How good and how fast the catalogue's text model is (``longctx discover``, issue 18).
 
-Three measurements, printed as markdown for benchmarks/RESULTS.md:
+Four measurements, printed as markdown for benchmarks/RESULTS.md:
 
 1. **Tag suggestion, leave-one-out** on the catalogue at ROOT (default: this repo):
    for each record with a title and tags, fit the model without it, suggest tags from
@@ -15,7 +15,9 @@ Three measurements, printed as markdown for benchmarks/RESULTS.md:
    and the catalogue plus the rest of lcm.bib's titles (held-out draw excluded), which
    is what the catalogue looks like once the seed list is imported (issue 17).
    Titles only: neither side has abstracts offline.
-3. **Speed**: fit + score + suggest for 2,000 candidates against 2,000 records (a
+3. **Related**: what site-mode rendering pays for the record pages' "Related" lists at
+   5,000 records (import of the model module in a fresh process, fit, all pairs; CPU).
+4. **Speed**: fit + score + suggest for 2,000 candidates against 2,000 records (a
    synthetic catalogue from make_catalogue.py, with abstracts), median wall and CPU
    time, and the memory one run allocates at its peak (tracemalloc).
 
@@ -119,6 +121,27 @@ def speed(n: int, runs: int) -> tuple[float, float, float]:
     return statistics.median(times), statistics.median(cpu), peak_mb
 
 
+def related_cost(n: int) -> tuple[float, float, float]:
+    """Site-mode "Related" at ``n`` records: scikit-learn's import in a fresh process, then fit + all pairs (CPU s)."""
+    import subprocess
+
+    sys.path.insert(0, str(HERE))
+    from make_catalogue import make
+
+    code = ("import time; t = time.process_time(); import longctx_catalog.similarity; "
+            "print(time.process_time() - t)")
+    imports = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    with tempfile.TemporaryDirectory() as tmp:
+        make(n, Path(tmp) / "c")
+        catalog, _ = load_catalog(Path(tmp) / "c")
+        start = time.process_time()
+        index = Index(catalog, abstracts=False)
+        fitted = time.process_time()
+        index.all_related(5)
+        done = time.process_time()
+    return imports, fitted - start, done - fitted
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--root", type=Path, default=REPO)
@@ -137,6 +160,9 @@ def main() -> None:
                   f"min {min(values):.3f} · max {max(values):.3f} | goal ≥ 0.9 |")
     else:
         print(f"(no {args.bib}: ranking skipped)", file=sys.stderr)
+    imports, fit, pairs = related_cost(5000)
+    print(f"| site-mode Related at 5,000 records (titles + TL;DRs) | import {imports:.2f} s + fit {fit:.2f} s + "
+          f"all pairs {pairs:.2f} s CPU | | added to a site build only |")
     seconds, cpu, peak = speed(args.size, args.runs)
     print(f"| fit + assess (score and tags), {args.size:,} candidates × {args.size:,} records | "
           f"{seconds:.3f} s wall, {cpu:.3f} s CPU (median of {args.runs}) | peak {peak:.0f} MB allocated "
