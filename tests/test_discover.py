@@ -123,6 +123,15 @@ def test_listing_is_read_page_by_page(fake: FakeArxiv, root: Path) -> None:
     assert len({c["arxiv"] for c in json.loads(result.stdout)}) == 450
 
 
+def test_pages_are_spaced_like_enrich_requests(fake: FakeArxiv, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LONGCTX_ARXIV_DELAY", "0.3")
+    fake.add_generated(250)
+    result = discover(root, "--since", "2025-01-01", "--until", "2025-01-31")
+    assert result.exit_code == 0, result.stderr
+    times = [r.at for r in fake.requests]
+    assert len(times) == 2 and times[1] - times[0] >= 0.3
+
+
 def test_empty_listing_is_not_an_error(fake: FakeArxiv, root: Path) -> None:
     result = discover(root, "--since", "2020-01-01", "--until", "2020-01-07")
     assert result.exit_code == 0, result.stderr
@@ -169,6 +178,9 @@ def test_a_failure_on_a_later_page_prints_nothing(fake: FakeArxiv, root: Path) -
     (["--category", "biology"], "unknown arXiv category 'biology'"),
     (["--limit", "0"], "--limit"),
     (["--format", "yaml"], "--format"),
+    (["2611.10001"], "ARXIV_IDs are for --add"),
+    (["--add"], "--add needs the arXiv ids"),
+    (["--add", "2611.1"], "not a valid arXiv id: 2611.1"),
 ])
 def test_bad_arguments_are_usage_errors(fake: FakeArxiv, root: Path, args: list[str], message: str) -> None:
     result = discover(root, *args)
@@ -178,7 +190,7 @@ def test_bad_arguments_are_usage_errors(fake: FakeArxiv, root: Path, args: list[
 
 
 def test_add_writes_unread_records_with_suggested_tags(fake: FakeArxiv, root: Path) -> None:
-    result = discover(root, "--add", "2611.10001", "--add", "arXiv:2611.10003")
+    result = discover(root, "--add", "2611.10001", "arXiv:2611.10003")
     assert result.exit_code == 0, result.stderr
     [request] = fake.requests
     assert request.ids == ["2611.10001", "2611.10003"]

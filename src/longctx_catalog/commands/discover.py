@@ -34,13 +34,14 @@ class _Date(click.ParamType):
               help="Show at most this many candidates, best first.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
               help="text: a table; json: a list of objects; markdown: a triage list with checkboxes.")
-@click.option("--add", "add_ids", multiple=True, metavar="ARXIV_ID",
-              help="Instead of listing, write records for these papers (suggested tags, status: unread, arXiv "
-              "metadata cached), as `longctx add` does; repeat for several.")
+@click.option("--add", "add", is_flag=True,
+              help="Instead of listing, write records for the ARXIV_IDs given (first suggested node as tag, "
+              "status: unread, arXiv metadata cached), as `longctx add` does.")
+@click.argument("add_ids", nargs=-1, metavar="[ARXIV_ID...]")
 @arxiv_api_option
 @pass_state
 def command(state: State, since: dt.date | None, until: dt.date | None, categories: tuple[str, ...],
-            text: str | None, limit: int, fmt: str, add_ids: tuple[str, ...], arxiv_api: str | None) -> None:
+            text: str | None, limit: int, fmt: str, add: bool, add_ids: tuple[str, ...], arxiv_api: str | None) -> None:
     """Find new long-context work on arXiv, ranked by closeness to the catalogue.
 
     Lists the papers submitted in a window of dates (default: the last seven days)
@@ -61,7 +62,7 @@ def command(state: State, since: dt.date | None, until: dt.date | None, categori
       longctx discover --since 2026-11-01 --until 2026-11-30 --category cs.CL --limit 20
       longctx discover --query 'abs:"long context"' --format json
       longctx discover --format markdown > triage.md
-      longctx discover --add 2611.01234 --add 2611.04321
+      longctx discover --add 2611.01234 2611.04321
     """
     from ..discover import DEFAULT_CATEGORIES, QueryError, build_query, check_categories, leave_out_known, rank, window
     from ..schema.context import local_today
@@ -73,7 +74,11 @@ def command(state: State, since: dt.date | None, until: dt.date | None, categori
     except QueryError as err:
         raise click.UsageError(str(err)) from None
     root = state.root
-    if add_ids:
+    if add_ids and not add:
+        raise click.UsageError("ARXIV_IDs are for --add: `longctx discover --add ID ...`")
+    if add:
+        if not add_ids:
+            raise click.UsageError("--add needs the arXiv ids to add: `longctx discover --add ID ...`")
         _add(state, add_ids, arxiv_api)
         return
     source = make_source(arxiv_api)  # settings errors before any work
@@ -209,7 +214,7 @@ def _as_markdown(ranked: list[Any], start: dt.date, end: dt.date, categories: li
     if not ranked:
         return "\n".join([*lines, "No new candidates this time.", ""])
     lines += ["Tick the papers that belong in the catalogue, then run `longctx discover --add ID ...` with their "
-              "ids (each is tagged with its first suggested node and filed as unread).", ""]
+              "ids, separated by spaces (each is tagged with its first suggested node and filed as unread).", ""]
     for c in ranked:
         meta = c.meta
         nodes = ", ".join(f"`{s.node}` ({s.confidence:.2f})" for s in c.suggestions) or "none"
