@@ -41,6 +41,7 @@ from .model import Catalog, Record, TaxonomyNode
 
 NEIGHBOURS = 10  # records that vote on a text's tags
 NODE_WEIGHT = 0.5  # weight of a node's own words against the records' votes
+NO_NODE_VOTE = 0.25  # the votes a text must gather before its best node's confidence nears 1
 SHARED_TAG_BONUS = 0.1  # "Related": a shared tag adds this much to the text similarity
 RELATED_POOL = 4  # "Related": the tag bonus reranks the 4 x limit records whose texts are closest
 RELATED_BLOCK = 500  # rows of the all-pairs product held at once (500 x 5,000 floats = 10 MB)
@@ -51,7 +52,7 @@ SCOPE_WORDS = 3  # a candidate is judged by its most telling words
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A taxonomy node suggested for a text, with its share of the votes (0–1)."""
+    """A taxonomy node suggested for a text, with its share of the votes (0–1; see NO_NODE_VOTE)."""
 
     node: str
     confidence: float
@@ -130,7 +131,7 @@ class Index:
         return [Assessment(score, tuple(t)) for score, t in zip(scores, tags, strict=True)]
 
     def suggest_tags(self, texts: Sequence[str], limit: int = 3) -> list[list[Suggestion]]:
-        """Up to ``limit`` nodes for each text, best first; confidences are shares of all votes."""
+        """Up to ``limit`` nodes for each text, best first, with their confidence (share of the votes)."""
         if self.vectorizer is None or not self.nodes or not texts:
             return [[] for _ in texts]
         return self._suggest(self._vectors(texts), limit)
@@ -153,8 +154,9 @@ class Index:
                 rows = np.arange(sims.shape[0])[:, None]
                 near[rows, order] = sims[rows, order]
             votes += near @ self._tags
-        totals = votes.sum(axis=1, keepdims=True)
-        shares = np.divide(votes, totals, out=np.zeros_like(votes), where=totals > 0)
+        # A node's confidence is its share of the votes plus a pseudo-vote for "none of these", so a
+        # text that is barely like anything gets low confidences rather than 1.00 for a chance word.
+        shares = votes / (votes.sum(axis=1, keepdims=True) + NO_NODE_VOTE)
         # Best first; a stable sort on the negated shares keeps equal ones in taxonomy order.
         best = np.argsort(-shares, axis=1, kind="stable")[:, :limit]
         picked = np.take_along_axis(shares, best, axis=1).round(3)
