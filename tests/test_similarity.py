@@ -1,0 +1,91 @@
+"""The catalogue's text model (similarity.py) on small catalogues written for each test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import write_catalog
+from longctx_catalog.similarity import Index
+from longctx_catalog.validate import load_catalog
+
+
+def record(rid: str, title: str, tags: str, tldr: str) -> str:
+    return f"id: {rid}\ntitle: {title}\ntags: [{tags}]\ntldr: {tldr}\nadded: 2026-01-01\n"
+
+
+RECORDS = {
+    "rope-a": record("rope-a", "Rotary Position Scaling", "rope-scaling",
+                     "Rescales rotary position embeddings so the context window grows."),
+    "rope-b": record("rope-b", "Interpolating Rotary Positions", "rope-scaling",
+                     "Interpolates rotary positions into the trained range to extend the context window."),
+    "hay": record("hay", "A Haystack Benchmark", "datasets", "Hides needles in long documents for retrieval."),
+    "window": record("window", "Windowed Attention", "sparse-attention",
+                     "Each token attends to a sliding window, so attention cost is linear in sequence length."),
+}
+
+
+def catalogue(tmp_path: Path, records: dict[str, str] = RECORDS):  # type: ignore[no-untyped-def]
+    catalog, diags = load_catalog(write_catalog(tmp_path / "c", records))
+    assert not [d for d in diags if d.is_error]
+    return catalog
+
+
+def test_tags_are_suggested_best_first_with_confidences(tmp_path: Path) -> None:
+    index = Index(catalogue(tmp_path))
+    rope, hay, other = index.suggest_tags([
+        "Scaling rotary position embeddings to extend the context window",
+        "Needles hidden in long documents: a retrieval benchmark",
+        "zebra",
+    ])
+    assert rope[0].node == "rope-scaling" and hay[0].node == "datasets"
+    for found in (rope, hay):
+        assert 1 <= len(found) <= 3
+        confidences = [s.confidence for s in found]
+        assert confidences == sorted(confidences, reverse=True) and all(0 < c < 1 for c in confidences)
+    assert other == []  # no word the catalogue knows: nothing to suggest
+
+
+def test_leaving_a_record_out_removes_its_vote(tmp_path: Path) -> None:
+    catalog = catalogue(tmp_path)
+    text = "A Haystack Benchmark: needles in long documents"
+    assert Index(catalog).suggest_tags([text])[0][0].node == "datasets"
+    without = Index(catalog, exclude=["hay"])
+    assert all(r.id != "hay" for r in without.records)
+    # Only the node's own words ("Evaluation › Datasets") are left to vote for it.
+    before = {s.node: s.confidence for s in Index(catalog).suggest_tags([text])[0]}
+    after = {s.node: s.confidence for s in without.suggest_tags([text])[0]}
+    assert after.get("datasets", 0) < before["datasets"]
+
+
+def test_scope_scores_rank_catalogue_like_texts_first(tmp_path: Path) -> None:
+    index = Index(catalogue(tmp_path))
+    listing = [
+        "Diffusion models for image synthesis",
+        "Extending the context window with rotary position interpolation",
+        "Reinforcement learning for robot locomotion",
+        "Sliding window attention for long sequences",
+        "Graph networks for molecules",
+    ]
+    scores = [a.score for a in index.assess(listing)]
+    assert all(0 <= s <= 1 for s in scores)
+    on_topic = {1, 3}
+    assert set(sorted(range(5), key=lambda i: -scores[i])[:2]) == on_topic
+    assert index.assess(listing) == index.assess(listing)  # deterministic
+    assert len(index.assess(listing[:1])) == 1 and index.assess([]) == []
+
+
+def test_related_lists_the_closest_records_and_never_itself(tmp_path: Path) -> None:
+    catalog = catalogue(tmp_path)
+    index = Index(catalog, abstracts=False)
+    related = index.related(catalog.by_id["rope-a"], 3)
+    assert related[0].id == "rope-b"
+    assert all(r.id != "rope-a" for r in related)
+    assert index.all_related(3) == Index(catalog, abstracts=False).all_related(3)
+
+
+def test_an_empty_catalogue_suggests_nothing_and_does_not_fail(tmp_path: Path) -> None:
+    index = Index(catalogue(tmp_path, {}))
+    assert index.records == []
+    assessed = index.assess(["anything at all"])
+    assert len(assessed) == 1 and 0 <= assessed[0].score <= 1
+    assert index.all_related(5) == {}
