@@ -40,6 +40,7 @@ from sklearn.preprocessing import normalize
 from .model import Catalog, Record, TaxonomyNode
 
 NEIGHBOURS = 10  # records that vote on a text's tags
+SUGGEST_BLOCK = 1000  # texts scored at once (1,000 x 10,000 records = 80 MB of similarities at most)
 NODE_WEIGHT = 0.5  # weight of a node's own words against the records' votes
 NO_NODE_VOTE = 0.25  # the votes a text must gather before its best node's confidence nears 1
 SHARED_TAG_BONUS = 0.1  # "Related": a shared tag adds this much to the text similarity
@@ -139,20 +140,25 @@ class Index:
     def _suggest(self, queries: Any, limit: int) -> list[list[Suggestion]]:
         if not self.nodes:
             return [[] for _ in range(queries.shape[0])]
+        out: list[list[Suggestion]] = []
+        for start in range(0, queries.shape[0], SUGGEST_BLOCK):  # bounded memory for a long listing
+            out += self._suggest_block(queries[start:start + SUGGEST_BLOCK], limit)
+        return out
+
+    def _suggest_block(self, queries: Any, limit: int) -> list[list[Suggestion]]:
         votes = NODE_WEIGHT * (queries @ self._nodes.T).toarray()
         if self.records:
             sims = (queries @ self._records.T).toarray()
             k = min(NEIGHBOURS, sims.shape[1])
-            # Keep each text's k nearest records; argsort is stable, so equal sims go by record id.
-            # (argpartition picks them in linear time; which of several equal sims at the edge is kept
-            # follows numpy's deterministic selection, so the same input always gives the same votes).
-            order = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else None
-            if order is None:
-                near = sims
-            else:
+            # Keep each text's k nearest records (argpartition: linear time; which of several equal
+            # sims at the edge is kept follows numpy's fixed selection, so a run repeats exactly).
+            if k < sims.shape[1]:
+                order = np.argpartition(-sims, k - 1, axis=1)[:, :k]
                 near = np.zeros_like(sims)
                 rows = np.arange(sims.shape[0])[:, None]
                 near[rows, order] = sims[rows, order]
+            else:
+                near = sims
             votes += near @ self._tags
         # A node's confidence is its share of the votes plus a pseudo-vote for "none of these", so a
         # text that is barely like anything gets low confidences rather than 1.00 for a chance word.
