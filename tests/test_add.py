@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -146,6 +147,26 @@ def test_arxiv_down_means_nothing_is_written(fake: FakeArxiv, root: Path) -> Non
     assert "arXiv answered HTTP 503 (after 2 attempts)" in result.stderr
     assert len(fake.requests) == 2 and changed(before, snapshot(root)) == []
     assert "Traceback" not in result.stderr
+    # progress while waiting: what is asked, and every retry said out loud
+    assert f"Asking arXiv ({fake.url}) for 2401.11111 ..." in result.stderr
+    assert result.stderr.count("arXiv: arXiv answered HTTP 503; trying again in") == 1
+    assert 'longctx new --arxiv 2401.11111 --title "TITLE" --tag datasets --no-input' in result.stderr
+
+
+def test_without_network_add_fails_at_once_and_offers_the_title_path(fake: FakeArxiv, root: Path) -> None:
+    """A host name that does not resolve (as offline) is not retried: one attempt, a clear message."""
+    before = snapshot(root)
+    started = time.monotonic()
+    result = longctx(fake, root, "add", "2401.11111", "--tag", "datasets",
+                     "--arxiv-api", "http://arxiv.invalid/api/query", LONGCTX_ARXIV_BACKOFF="30")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 2, result.stderr
+    assert "error: arXiv 2401.11111: cannot connect to http://arxiv.invalid/api/query: host name not found\n" \
+        in result.stderr
+    assert "trying again" not in result.stderr and "attempts" not in result.stderr
+    assert elapsed < 30  # a retry would have waited LONGCTX_ARXIV_BACKOFF = 30 s first
+    assert "longctx new --arxiv 2401.11111 --title" in result.stderr
+    assert changed(before, snapshot(root)) == [] and "Traceback" not in result.stderr
 
 
 def test_a_paper_whose_title_is_already_catalogued_is_refused(fake: FakeArxiv, tmp_path: Path) -> None:
