@@ -219,3 +219,10 @@ def test_a_taken_id_gets_the_year_then_a_number() -> None:
 )
 def test_ids_are_read_from_what_people_paste(text: str, expected: str | None) -> None:
     assert parse_id_argument(text) == expected
+
+
+def test_a_tag_with_its_own_ancestor_is_a_warning(fake: FakeArxiv, root: Path) -> None:
+    result = longctx(fake, root, "add", "2401.11111", "--tag", "extended-rope", "--tag", "rope-scaling")
+    assert result.returncode == 0, result.stderr
+    assert ("warning: --tag extended-rope is an ancestor of --tag rope-scaling; the record already shows under "
+            "extended-rope through rope-scaling, so extended-rope can go") in result.stderr

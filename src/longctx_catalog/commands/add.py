@@ -14,10 +14,12 @@ from ._common import DataProblem, EnvironmentProblem, State, pass_state
               help="Taxonomy node id for the new record(s) (see `longctx tags`); repeat for several.")
 @click.option("--id", "record_id", metavar="SLUG",
               help="Record id (and file name) instead of the one proposed from the title; only with one ARXIV_ID.")
+@click.option("--kind", type=click.Choice(["paper", "survey"]), default="paper", show_default=True,
+              help="A research paper, or a survey of others.")
 @arxiv_api_option
 @pass_state
 def command(state: State, arxiv_ids: tuple[str, ...], tags: tuple[str, ...], record_id: str | None,
-            arxiv_api: str | None) -> None:
+            arxiv_api: str | None, kind: str = "paper") -> None:
     """Add papers by arXiv id: fetch them and write new records to papers/.
 
     Each record gets title, authors (with affiliations when arXiv has them), the date
@@ -83,7 +85,8 @@ def command(state: State, arxiv_ids: tuple[str, ...], tags: tuple[str, ...], rec
         raise SystemExit(failure_exit_code({FAILURE_CODES[f.kind] for f in failures}))
 
     try:
-        new = from_arxiv(catalog, found, ids, tags, record_id, local_today())
+        new = from_arxiv(catalog, found, ids, tags, record_id, local_today(),
+                         extra={"kind": kind} if kind != "paper" else None)
     except Refusal as err:
         raise DataProblem(err.message + "; nothing was written") from None
     _write_all(new.files)
