@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "import_bib",
     "export_bib",
     "new",
+    "suggest",
     "links",
     "render",
     "build",
