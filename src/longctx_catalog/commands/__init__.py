@@ -8,6 +8,7 @@ functions, not at module level, so ``longctx --help`` and a no-op build start fa
 COMMAND_MODULES = (
     "validate",
     "check",
+    "pr_summary",
     "tags",
     "schema",
     "add",
