@@ -106,12 +106,15 @@ def test_titles_equal_after_case_punctuation_and_plurals(tmp_path: Path) -> None
 
 
 def test_a_very_similar_title_is_a_warning_naming_the_other_record(tmp_path: Path) -> None:
-    typo = other("yarn-typo", title="YaRN: Eficient Context Window Extension of Large Langauge Models")
-    root = write_catalog(tmp_path / "c", {"yarn": GOOD_RECORD, "yarn-typo": typo})
-    assert lines(root) == [
-        "papers/yarn-typo.yaml:2:8: warning: [LC215] this title is very like the title of papers/yarn.yaml "
-        "(id 'yarn'): 'YaRN: Efficient Context Window Extension of Large Language Models'; if both are the same "
-        "work, keep one record; if they differ, nothing to do"]
+    for title in ("YaRN: Efficient Context Window Extension of Large Langauge Models",  # a typo
+                  "YaRN: Efficient Context Window Extension of Language Models",  # a dropped word
+                  "YaRN: Efficient Context Window Extension for Large Language Models"):  # another word
+        typo = other("yarn-typo", title=title)
+        root = write_catalog(tmp_path / str(len(title)), {"yarn": GOOD_RECORD, "yarn-typo": typo})
+        assert lines(root) == [
+            "papers/yarn-typo.yaml:2:8: warning: [LC215] this title is very like the title of papers/yarn.yaml "
+            "(id 'yarn'): 'YaRN: Efficient Context Window Extension of Large Language Models'; if both are the same "
+            "work, keep one record; if they differ, nothing to do"], title
 
 
 def test_close_names_of_different_models_and_versions_are_not_flagged(tmp_path: Path) -> None:
