@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .duplicates import title_key
 from .load import PAPERS_DIR, parse_yaml, record_files
-from .model import ArxivMeta, Catalog, Taxonomy, normalise_title
+from .model import ArxivMeta, Catalog, Taxonomy
 from .schema.checks import check_record
 from .schema.context import Ctx, did_you_mean, latest_today
 from .schema.specs import SLUG_MAX, SLUG_RE
@@ -81,7 +82,7 @@ def check_not_present(catalog: Catalog, arxiv_ids: Iterable[str] = (), title: st
     if clashes:
         raise Refusal("; ".join(clashes) + "; add your tags or links to that record instead", "arxiv")
     if title:
-        same = {normalise_title(r.title): r for r in catalog.records if r.title}.get(normalise_title(title))
+        same = {title_key(r.title): r for r in catalog.records if r.title}.get(title_key(title))
         if same is not None:
             raise Refusal(f"{same.path} (id {same.id!r}) already has this title; one work needs one record — "
                           "add to that record instead", "title")
@@ -112,7 +113,7 @@ def from_arxiv(catalog: Catalog, found: dict[str, ArxivMeta], ids: Sequence[str]
     out = NewFiles()
     for arxiv_id in ids:
         meta = found[arxiv_id]
-        same = {normalise_title(r.title): r for r in catalog.records if r.title}.get(normalise_title(meta.title))
+        same = {title_key(r.title): r for r in catalog.records if r.title}.get(title_key(meta.title))
         if same is not None:
             raise Refusal(f"arXiv {arxiv_id} has the same title as {same.path} (id {same.id!r}); one work needs one "
                           "record — add the arXiv id to that record instead", "arxiv")

@@ -25,7 +25,7 @@ from .duplicates import title_key
 from .enrich.add import parse_id_argument
 from .enrich.source import Batch
 from .model import KINDS, Catalog, Taxonomy
-from .schema import did_you_mean
+from .schema.context import did_you_mean
 from .tagsearch import search_nodes
 
 FORM = ".github/ISSUE_TEMPLATE/suggest-a-paper.yml"
@@ -179,5 +179,6 @@ def pull_request_text(outcome: Outcome, issue: int | None) -> str:
         lines += [f"Closes #{issue}.", ""]
     lines += [f"- {note}" for note in outcome.notes]
     lines += ["- Reviewers: check the tags, and write or check the TL;DR (our own words, no invented numbers).",
-              "", "Opened by the *Suggest a paper* workflow from the issue form."]
+              "", "Opened by the *Suggest a paper* workflow from the issue form. Pull requests opened by a workflow "
+              "start no checks: close and reopen this one to run them."]
     return "\n".join(lines) + "\n"

@@ -46,7 +46,7 @@ def command(state: State, body_file: click.utils.LazyFile, issue: int | None, co
       gh issue view 42 --json body -q .body | longctx suggest -
     """
     from ..adding import write_all
-    from ..schema import local_today
+    from ..schema.context import local_today
     from ..suggest import FORM, FormError, comment_text, form_labels, parse_issue_form, pull_request_text, suggest
     from ..validate import load_catalog
 
