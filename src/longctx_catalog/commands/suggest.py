@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import IO
 
 import click
 
@@ -29,7 +30,7 @@ def _write(path: Path | None, text: str, *, append: bool = False) -> None:
               help="Append `record=` and `title=` lines to this file (GitHub Actions' $GITHUB_OUTPUT).")
 @arxiv_api_option
 @pass_state
-def command(state: State, body_file: click.utils.LazyFile, issue: int | None, comment_file: Path | None,
+def command(state: State, body_file: IO[str], issue: int | None, comment_file: Path | None,
             pr_body_file: Path | None, github_output: Path | None, arxiv_api: str | None) -> None:
     """Turn a "Suggest a paper" issue into a new record in papers/.
 
