@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,8 +49,8 @@ def test_add_without_tag_uses_the_node_the_paper_is_most_like(fake: FakeArxiv, t
     # "Yarnball: Invented Rotary Stretching ..." and "Needlework: Locating Invented Facts in Long Haystacks"
     result = longctx(fake, root, "add", "2401.11111", "2403.33333")
     assert result.returncode == 0, result.stderr
-    assert "arXiv 2401.11111: no --tag given; tagged rope-scaling (" in result.stderr
-    assert "arXiv 2403.33333: no --tag given; tagged datasets (" in result.stderr
+    assert "arXiv 2401.11111: tagged rope-scaling (" in result.stderr
+    assert "arXiv 2403.33333: tagged datasets (" in result.stderr
     assert yaml.safe_load((root / "papers" / "yarnball.yaml").read_text(encoding="utf-8"))["tags"] == ["rope-scaling"]
     assert yaml.safe_load((root / "papers" / "needlework.yaml").read_text(encoding="utf-8"))["tags"] == ["datasets"]
     _, diags = load_catalog(root)
@@ -166,6 +167,26 @@ def test_arxiv_down_means_nothing_is_written(fake: FakeArxiv, root: Path) -> Non
     assert "arXiv answered HTTP 503 (after 2 attempts)" in result.stderr
     assert len(fake.requests) == 2 and changed(before, snapshot(root)) == []
     assert "Traceback" not in result.stderr
+    # progress while waiting: what is asked, and every retry said out loud
+    assert f"Asking arXiv ({fake.url}) for 2401.11111 ..." in result.stderr
+    assert result.stderr.count("arXiv: arXiv answered HTTP 503; trying again in") == 1
+    assert 'longctx new --arxiv 2401.11111 --title "TITLE" --tag datasets --no-input' in result.stderr
+
+
+def test_without_network_add_fails_at_once_and_offers_the_title_path(fake: FakeArxiv, root: Path) -> None:
+    """A host name that does not resolve (as offline) is not retried: one attempt, a clear message."""
+    before = snapshot(root)
+    started = time.monotonic()
+    result = longctx(fake, root, "add", "2401.11111", "--tag", "datasets",
+                     "--arxiv-api", "http://arxiv.invalid/api/query", LONGCTX_ARXIV_BACKOFF="30")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 2, result.stderr
+    assert "error: arXiv 2401.11111: cannot connect to http://arxiv.invalid/api/query: host name not found\n" \
+        in result.stderr
+    assert "trying again" not in result.stderr and "attempts" not in result.stderr
+    assert elapsed < 30  # a retry would have waited LONGCTX_ARXIV_BACKOFF = 30 s first
+    assert "longctx new --arxiv 2401.11111 --title" in result.stderr
+    assert changed(before, snapshot(root)) == [] and "Traceback" not in result.stderr
 
 
 def test_a_paper_whose_title_is_already_catalogued_is_refused(fake: FakeArxiv, tmp_path: Path) -> None:
@@ -218,3 +239,10 @@ def test_a_taken_id_gets_the_year_then_a_number() -> None:
 )
 def test_ids_are_read_from_what_people_paste(text: str, expected: str | None) -> None:
     assert parse_id_argument(text) == expected
+
+
+def test_a_tag_with_its_own_ancestor_is_a_warning(fake: FakeArxiv, root: Path) -> None:
+    result = longctx(fake, root, "add", "2401.11111", "--tag", "extended-rope", "--tag", "rope-scaling")
+    assert result.returncode == 0, result.stderr
+    assert ("warning: --tag extended-rope is an ancestor of --tag rope-scaling; the record already shows under "
+            "extended-rope through rope-scaling, so extended-rope can go") in result.stderr

@@ -37,7 +37,7 @@ def test_a_good_catalogue_passes_and_check_writes_nothing(pr: Path) -> None:
     result = run_longctx(pr, "check")
     assert result.returncode == 0, result.stderr
     assert "records (longctx validate --strict): ok" in result.stderr
-    assert "generated pages (longctx render --check): ok" in result.stderr
+    assert "generated pages (rendered in memory): ok" in result.stderr
     assert "site (strict MkDocs build in a temporary folder): ok" in result.stderr
     assert "check passed" in result.stderr
     assert snapshot(pr) == before
@@ -52,7 +52,7 @@ def test_a_bad_record_fails_and_says_what_to_do(pr: Path) -> None:
     assert re.search(r"^papers/yarn\.yaml:\d+:\d+: error: unknown tag 'extended-rop' — did you mean "
                      r"'extended-rope'\?.*longctx tags", result.stdout, re.M), result.stdout
     assert "records (longctx validate --strict): FAILED (1 errors, 0 warnings)" in result.stderr
-    assert "generated pages (longctx render --check): skipped" in result.stderr
+    assert "generated pages (rendered in memory): skipped" in result.stderr
     assert "check failed" in result.stderr
 
 
@@ -65,10 +65,19 @@ def test_a_warning_fails_too(pr: Path) -> None:
     assert ": warning: no 'added' date" in result.stdout
 
 
-def test_an_edited_record_without_re_rendering_fails(pr: Path) -> None:
+def test_an_edited_record_without_re_rendering_passes_but_not_with_fresh(pr: Path) -> None:
+    """A pull request carries records only; main regenerates the pages after the merge."""
     record = pr / "papers" / "yarn.yaml"
     record.write_text(record.read_text(encoding="utf-8").replace("unevenly", "oddly"), encoding="utf-8")
+    before = snapshot(pr)
     result = run_longctx(pr, "check", "--no-site")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"generated pages \(rendered in memory\): ok \(\d+ pages; [1-9]\d* committed file\(s\) differ, "
+                     r"regenerated on main after the merge\)", result.stderr), result.stderr
+    assert snapshot(pr) == before
+    assert run_longctx(pr, "render", "--check").returncode == 1  # freshness is still checked where it matters
+
+    result = run_longctx(pr, "check", "--no-site", "--fresh")
     assert result.returncode == 1
     assert re.search(r"^docs/\S+\.md:\d+:1: error: generated file out of date .*run `longctx render`.*"
                      r"\[LC705 stale-output\]$", result.stdout, re.M), result.stdout
@@ -80,7 +89,7 @@ def test_a_stale_readme_fails_at_the_first_changed_line(pr: Path) -> None:
     begin = next(i for i, line in enumerate(lines) if line.startswith("<!-- longctx:begin totals"))
     lines.insert(begin + 1, "a line somebody typed inside a generated region\n")
     readme.write_text("".join(lines), encoding="utf-8")
-    result = run_longctx(pr, "check", "--no-site")
+    result = run_longctx(pr, "check", "--no-site", "--fresh")
     assert result.returncode == 1
     assert f"README.md:{begin + 2}:1: error: generated file out of date" in result.stdout
 

@@ -151,6 +151,7 @@ def test_arxiv_faults_change_nothing_and_say_so(fake: FakeArxiv, root: Path, fau
     before = snapshot(root)
     result = discover(root, "--format", "json")
     assert len(fake.requests) == requests
+    assert "trying again in" in result.stderr  # retries are announced, as in add
     if message is None:
         assert result.exit_code == 0, result.stderr
         assert len(json.loads(result.stdout)) == 8

@@ -103,7 +103,8 @@ def test_a_title_already_catalogued_is_refused(fake: FakeArxiv, root: Path) -> N
 def test_interactive_session_asks_and_searches_the_taxonomy(root: Path) -> None:
     answers = "\n".join([
         "A Hand-Written Study of Truncation",  # not an arXiv id: taken as the title
-        "",  # search instead of taking a suggested node
+        "",  # the kind: paper, the default
+        "",  # search instead of taking a node suggested from the title
         "truncaton",  # a typo still finds the node
         "1",
         "",  # finish
@@ -111,6 +112,7 @@ def test_interactive_session_asks_and_searches_the_taxonomy(root: Path) -> None:
     result = CliRunner().invoke(cli, ["--root", str(root), "new", "--interactive"], input=answers,
                                 env={"LONGCTX_TODAY": "2026-11-22"})
     assert result.exit_code == 0, result.output
+    assert "What kind of record is it? (paper, survey, dataset, model, toolkit) [paper]:" in result.output
     assert "1. rope-truncation  (Methodology › Extended RoPE › Truncation Strategies)" in result.output
     text = (root / "papers" / "hand-written-study-truncation.yaml").read_text()
     assert "tags:\n  - rope-truncation\n" in text
@@ -118,7 +120,7 @@ def test_interactive_session_asks_and_searches_the_taxonomy(root: Path) -> None:
 
 
 def test_interactive_session_offers_the_nodes_most_like_the_title(root: Path) -> None:
-    answers = "\n".join(["A Hand-Written Study of Truncation Strategies", "1", ""]) + "\n"
+    answers = "\n".join(["A Hand-Written Study of Truncation Strategies", "", "1", ""]) + "\n"
     result = CliRunner().invoke(cli, ["--root", str(root), "new", "--interactive"], input=answers,
                                 env={"LONGCTX_TODAY": "2026-11-22"})
     assert result.exit_code == 0, result.output
@@ -143,3 +145,49 @@ def test_search_prefers_substrings_then_fuzzy_matches(tmp_path: Path) -> None:
     assert [n.id for n in search_nodes("sparse atention", taxonomy)] == ["sparse-attention"]
     assert search_nodes("zzzz", taxonomy) == []
     assert search_nodes("  ", taxonomy) == []
+
+
+def test_interactive_session_asks_the_kind_and_notes_an_ancestor_tag(root: Path) -> None:
+    answers = "\n".join([
+        "NeedleWork Corpus",  # the title
+        "dataset",  # the kind
+        "benchmark",  # people's word for it: finds Datasets (and Evaluation)
+        "2",  # datasets
+        "evaluation",  # a node id is taken as is: the ancestor of datasets
+        "",
+    ]) + "\n"
+    result = CliRunner().invoke(cli, ["--root", str(root), "new", "--interactive"], input=answers,
+                                env={"LONGCTX_TODAY": "2026-11-22"})
+    assert result.exit_code == 0, result.output
+    assert "  1. evaluation  (Evaluation)\n  2. datasets  (Evaluation › Datasets)\n" in result.output
+    assert "note: evaluation is an ancestor of datasets; the most specific tag is enough" in result.output
+    assert "warning: evaluation is an ancestor of datasets" in result.output
+    text = (root / "papers" / "needlework-corpus.yaml").read_text()
+    assert "kind: dataset\n" in text and "tags:\n  - datasets\n  - evaluation\n" in text
+    assert errors_of(root) == []
+
+
+def test_given_kind_needs_no_question(fake: FakeArxiv, root: Path) -> None:
+    result = longctx(fake, root, "new", "--title", "A Tool Kit for Windows", "--kind", "toolkit", "--tag", "toolkits",
+                     "--no-input")
+    assert result.returncode == 0, result.stderr
+    assert "kind: toolkit\n" in (root / "papers" / "tool-kit-windows.yaml").read_text()
+
+
+def test_search_understands_the_words_people_type() -> None:
+    from conftest import REPO
+
+    catalog, _ = load_catalog(REPO)
+    taxonomy: Taxonomy = catalog.taxonomy
+
+    def top(query: str, n: int = 3) -> list[str]:
+        return [node.id for node in search_nodes(query, taxonomy)][:n]
+
+    assert set(top("benchmark", 2)) == {"evaluation", "datasets"}
+    assert top("benchmarks", 2) == top("benchmark", 2)
+    assert top("evaluation") == ["evaluation", "datasets", "metrics"]
+    assert "paged-attention" in top("KV cache", 5) and "paged-attention" in top("kv-cache", 5)
+    assert top("prompt compression", 1) == ["hard-compression"]
+    assert top("positional encoding", 1) == ["extrapolative-pes"]
+    assert "learnable-retrieval" in top("RAG", 4)
+    assert top("mixture of experts", 1) == ["mixture-of-experts"]

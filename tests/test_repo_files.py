@@ -113,7 +113,7 @@ def _actionlint() -> str:
 
 
 def test_workflows_pass_actionlint() -> None:
-    assert [w.name for w in WORKFLOWS] == ["discover.yml", "pages.yml", "pr.yml", "refresh.yml"]
+    assert [w.name for w in WORKFLOWS] == ["discover.yml", "pages.yml", "pr.yml", "refresh.yml", "suggest.yml"]
     result = subprocess.run([_actionlint(), "-no-color", *map(str, WORKFLOWS)], cwd=REPO, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -165,7 +165,9 @@ def test_pages_workflow_builds_and_deploys_from_main() -> None:
     assert "actions/upload-pages-artifact" in uses and "actions/deploy-pages" in uses
     upload = next(s for s in _steps(wf) if s.get("uses", "").startswith("actions/upload-pages-artifact"))
     assert upload["with"]["path"] == "site"  # where `longctx build` writes
-    assert wf["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert wf["permissions"] == {"contents": "read"}
+    assert wf["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    assert "longctx render" in _runs(wf)  # main regenerates its pages (tests/test_contributor_loop.py)
 
 
 def test_refresh_workflow_runs_weekly_and_opens_a_pull_request() -> None:
@@ -259,7 +261,9 @@ def test_pre_commit_files_pass_pre_commits_own_schema(verb: str, file: str) -> N
 def test_hooks_run_a_real_verb_on_the_right_files() -> None:
     (offered,) = load_yaml(REPO / ".pre-commit-hooks.yaml")
     config = load_yaml(REPO / ".pre-commit-config.yaml")
-    (local,) = next(repo["hooks"] for repo in config["repos"] if repo["repo"] == "local")
+    assert [repo["repo"] for repo in config["repos"]] == ["local"]  # nothing fetched from GitHub on a commit
+    hooks = {hook["id"]: hook for hook in config["repos"][0]["hooks"]}
+    local = hooks["longctx-validate"]
     assert offered["language"] == "python" and offered["pass_filenames"] is False
     for key in ("id", "entry", "files", "pass_filenames"):
         assert local[key] == offered[key], key
@@ -271,17 +275,17 @@ def test_hooks_run_a_real_verb_on_the_right_files() -> None:
         assert files.search(path), path
     for path in ("src/longctx_catalog/cli.py", "README.md", "data/metrics.yaml", "xpapers/a.yaml"):
         assert not files.search(path), path
-    assert any("ruff" in repo["repo"] for repo in config["repos"])
+    assert hooks["ruff"]["entry"] == "ruff check" and hooks["ruff"]["language"] == "system"
 
 
 def test_the_hook_blocks_a_commit_with_a_broken_record(tmp_path: Path) -> None:
-    """`pre-commit run` for real, in a fresh git repository holding a small catalogue."""
+    """`pre-commit run` for real, with the repository's own config, in a fresh git repository holding a small
+    catalogue; the hook cache starts empty and there is no network for it to use."""
     root = write_catalog(tmp_path / "cat", {"yarn": GOOD_RECORD.replace("[rope-scaling]", "[rope-scalng]")})
-    config = load_yaml(REPO / ".pre-commit-config.yaml")
-    local = [repo for repo in config["repos"] if repo["repo"] == "local"]  # remote hooks would need the network
-    (root / ".pre-commit-config.yaml").write_text(yaml.safe_dump({"repos": local}), encoding="utf-8")
+    shutil.copy(REPO / ".pre-commit-config.yaml", root / ".pre-commit-config.yaml")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pc-home"), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-           "GIT_CONFIG_GLOBAL": os.devnull, "NO_COLOR": "1", "LONGCTX_TODAY": "2026-11-22"}
+           "GIT_CONFIG_GLOBAL": os.devnull, "NO_COLOR": "1", "LONGCTX_TODAY": "2026-11-22",
+           "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}  # a fetch would fail
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True, timeout=60)
@@ -299,6 +303,18 @@ def test_the_hook_blocks_a_commit_with_a_broken_record(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "longctx validate" in result.stdout and "Passed" in result.stdout
+
+    # a real commit touching only papers/, through the installed git hook
+    subprocess.run([_pre_commit(), "install"], cwd=root, env=env, check=True, capture_output=True, timeout=60)
+    (root / "papers" / "longlora.yaml").write_text(
+        GOOD_RECORD.replace("yarn", "longlora").replace("YaRN", "LongLoRA").replace("2309.00071", "2309.12307")
+        .replace("2023-08-31", "2023-09-21"), encoding="utf-8")
+    git("add", "papers/longlora.yaml")
+    commit = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-m", "add"],
+                            cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert commit.returncode == 0, commit.stdout + commit.stderr
+    assert re.search(r"longctx validate\.+Passed", commit.stdout + commit.stderr)
+    assert re.search(r"ruff check\.+\(no files to check\)Skipped", commit.stdout + commit.stderr)
 
 
 def test_the_sample_ci_message_in_the_guide_is_what_the_tool_prints(tmp_path: Path) -> None:

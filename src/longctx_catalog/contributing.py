@@ -52,6 +52,9 @@ ADVICE: dict[str, str] = {
     "LC211": "One work, one record: merge the two files.",
     "LC212": "The paper is already in the catalogue: add your tags or links to the existing record instead.",
     "LC213": "The paper is probably already in the catalogue under another id: merge the two records.",
+    "LC214": "The work is already in the catalogue (the message names the record): add to that record instead.",
+    "LC215": "Open the record the message names: if it is the same work, keep one record; if not, tell the two "
+             "apart in the titles as published (a reviewer can confirm they differ).",
     "LC301": "Fix `taxonomy.yaml` at the line shown: each node is `- id: ...` with a `title`, and optional "
     "`description` and `children`.",
     "LC302": "Give one of the two taxonomy nodes another id.",

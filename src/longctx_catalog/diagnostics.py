@@ -49,6 +49,8 @@ CODES: dict[str, tuple[str, Severity, str]] = {
     "LC211": ("duplicate-id", Severity.ERROR, "Two records share an id."),
     "LC212": ("duplicate-arxiv", Severity.ERROR, "Two records share an arXiv id."),
     "LC213": ("duplicate-title", Severity.ERROR, "Two records share a normalised title."),
+    "LC214": ("duplicate-doi", Severity.ERROR, "Two records share a DOI."),
+    "LC215": ("similar-title", Severity.WARNING, "Two records have very similar titles."),
     "LC301": ("taxonomy-invalid", Severity.ERROR, "The taxonomy tree is malformed."),
     "LC302": ("taxonomy-duplicate-id", Severity.ERROR, "Two taxonomy nodes share an id."),
     "LC303": ("taxonomy-cycle", Severity.ERROR, "A taxonomy node contains itself."),

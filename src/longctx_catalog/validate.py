@@ -11,26 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import Diagnostic
+from .duplicates import Entry as _Loaded
+from .duplicates import find_duplicates
 from .enrich.cache import merge_arxiv_cache
 from .enrich.events import load_events
-from .load import TAXONOMY_FILE, YamlDoc, iter_record_docs, read_yaml_file
-from .model import Catalog, Record, Taxonomy, normalise_title
+from .load import TAXONOMY_FILE, iter_record_docs, read_yaml_file
+from .model import Catalog, Record, Taxonomy
 from .schema.checks import check_metrics, check_record, check_taxonomy
 from .schema.context import Ctx, did_you_mean, latest_today
 from .schema.fields import FIELDS
 from .schema.specs import RecordRef
 
 METRICS_FILE = "data/metrics.yaml"
-
-
-@dataclass
-class _Loaded:
-    record: Record
-    doc: YamlDoc
 
 
 def load_taxonomy(root: Path) -> tuple[Taxonomy | None, list[Diagnostic]]:
@@ -85,38 +80,14 @@ def _load_catalog(root: Path, on_date: dt.date) -> tuple[Catalog, list[Diagnosti
     diags.extend(merge_arxiv_cache(root, [entry.record for entry in loaded]))
     diags.extend(load_events(root)[1])
 
-    diags.extend(_check_across(loaded))
+    diags.extend(_check_across(loaded, root))
     catalog = Catalog(root, taxonomy or Taxonomy([]), [entry.record for entry in loaded], metrics, n_files)
     return catalog, diags
 
 
-def _check_across(loaded: list[_Loaded]) -> list[Diagnostic]:
+def _check_across(loaded: list[_Loaded], root: Path) -> list[Diagnostic]:
     """Rules that need every record at once: uniqueness and references."""
-    diags: list[Diagnostic] = []
-
-    def duplicates(code: str, what: str, key_of, field: str) -> None:  # type: ignore[no-untyped-def]
-        first: dict[str, _Loaded] = {}
-        for entry in loaded:
-            key = key_of(entry.record)
-            if not key:
-                continue
-            if key in first:
-                other = first[key].record
-                diags.append(
-                    Diagnostic.make(
-                        entry.doc.loc((field,)),
-                        code,
-                        f"{what} is also used by {other.path} (id {other.id!r}); one work needs one record — "
-                        "merge the two files",
-                    )
-                )
-            else:
-                first[key] = entry
-
-    duplicates("LC211", "this id", lambda r: r.id, "id")
-    duplicates("LC212", "this arXiv id", lambda r: r.arxiv_base, "arxiv")
-    duplicates("LC213", "this title (ignoring case and punctuation)", lambda r: normalise_title(r.title or ""),
-               "title")
+    diags = find_duplicates(loaded, root)
 
     by_id: dict[str, Record] = {}
     for entry in loaded:

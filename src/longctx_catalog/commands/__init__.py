@@ -8,6 +8,7 @@ functions, not at module level, so ``longctx --help`` and a no-op build start fa
 COMMAND_MODULES = (
     "validate",
     "check",
+    "pr_summary",
     "tags",
     "schema",
     "add",
@@ -16,6 +17,7 @@ COMMAND_MODULES = (
     "import_bib",
     "export_bib",
     "new",
+    "suggest",
     "links",
     "render",
     "build",

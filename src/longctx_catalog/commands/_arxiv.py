@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -20,11 +21,11 @@ arxiv_api_option = click.option(
 )
 
 
-def make_source(arxiv_api: str | None) -> ArxivSource:
+def make_source(arxiv_api: str | None, on_retry: Callable[[str, float], None] | None = None) -> ArxivSource:
     from ..enrich.arxiv import ArxivSource, Settings, SettingsError
 
     try:
-        return ArxivSource(Settings.from_env(arxiv_api))
+        return ArxivSource(Settings.from_env(arxiv_api), on_retry)
     except SettingsError as err:
         raise EnvironmentProblem(str(err)) from None
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ._arxiv import arxiv_api_option, failure_exit_code, make_source
-from ._common import EXIT_USAGE, DataProblem, State, pass_state
+from ._common import EXIT_USAGE, DataProblem, EnvironmentProblem, State, pass_state
 
 
 class _Date(click.ParamType):
@@ -81,7 +81,8 @@ def command(state: State, since: dt.date | None, until: dt.date | None, categori
             raise click.UsageError("--add needs the arXiv ids to add: `longctx discover --add ID ...`")
         _add(state, add_ids, arxiv_api)
         return
-    source = make_source(arxiv_api)  # settings errors before any work
+    source = make_source(arxiv_api, on_retry=lambda why, wait: click.echo(  # settings errors before any work
+        f"arXiv: {why}; trying again in {wait:g} s", err=True))
     catalog, _ = load_catalog(root)
     if not catalog.taxonomy.nodes:
         raise DataProblem("taxonomy.yaml has no usable nodes; run `longctx validate`")
@@ -128,28 +129,28 @@ def _listing(source: Any, query: str) -> tuple[list[Any], int]:
 
 
 def _add(state: State, add_ids: tuple[str, ...], arxiv_api: str | None) -> None:
-    """``--add``: fetch the papers by id and write them with ``add``'s code, tagged as suggested."""
+    """``--add``: fetch the papers by id and write them as ``add`` does, tagged as suggested, unread."""
+    from ..adding import Refusal, check_not_present, check_tags, from_arxiv, write_all
     from ..enrich.add import parse_id_argument
     from ..enrich.run import FAILURE_CODES
-    from ..similarity import Index
+    from ..schema.context import local_today
     from ..validate import load_catalog
-    from .add import write_records
+    from .add import suggested_tags
 
     parsed = {text: parse_id_argument(text) for text in add_ids}
     bad = [text for text, arxiv_id in parsed.items() if arxiv_id is None]
     if bad:
         raise click.BadParameter(f"not a valid arXiv id: {', '.join(bad)} (expected e.g. 2309.00071)",
-                                 param_hint="--add")
+                                 param_hint="ARXIV_ID")
     ids = list(dict.fromkeys(a for a in parsed.values() if a))
-    root = state.root
-    catalog, _ = load_catalog(root)
-    if not catalog.taxonomy.nodes:
-        raise DataProblem("taxonomy.yaml has no usable nodes; run `longctx validate`")
-    present = {r.arxiv_base: r for r in catalog.records if r.arxiv_base}
-    clashes = [f"{i} is already in the catalogue: {present[i].path} (id {present[i].id!r})" for i in ids
-               if i in present]
-    if clashes:
-        raise click.BadParameter("; ".join(clashes), param_hint="--add")
+    catalog, _ = load_catalog(state.root)
+    try:
+        check_tags(catalog.taxonomy, ())
+        check_not_present(catalog, ids)
+    except Refusal as err:
+        if not err.param:
+            raise DataProblem(err.message) from None
+        raise click.BadParameter(err.message, param_hint="ARXIV_ID") from None
     source = make_source(arxiv_api)
     found: dict[str, Any] = {}
     failures = []
@@ -161,15 +162,19 @@ def _add(state: State, add_ids: tuple[str, ...], arxiv_api: str | None) -> None:
             click.echo(f"error: arXiv {failure.arxiv_id}: {failure.reason}", err=True)
         click.echo("Nothing was written.", err=True)
         raise SystemExit(failure_exit_code({FAILURE_CODES[f.kind] for f in failures}))
-    metas = [found[i] for i in ids]
-    suggestions = Index(catalog).suggest_tags([f"{m.title} {m.abstract or ''}" for m in metas])
-    tags_for = {}
-    for meta, suggested in zip(metas, suggestions, strict=True):
-        if not suggested:
-            raise DataProblem(f"no taxonomy node could be suggested for arXiv {meta.id}; "
-                              f"use `longctx add {meta.id} --tag NODE`")
-        tags_for[meta.id] = [suggested[0].node]
-    write_records(root, catalog, metas, tags_for, status="unread")
+    tags_for = suggested_tags(catalog, [found[i] for i in ids])
+    try:
+        new = from_arxiv(catalog, found, ids, tags_for, None, local_today(), extra={"status": "unread"})
+    except Refusal as err:
+        raise DataProblem(err.message + "; nothing was written") from None
+    try:
+        write_all(new.files)
+    except OSError as err:
+        raise EnvironmentProblem(f"cannot write {err.filename or 'a file'}: {err.strerror or err}; "
+                                 "nothing was added") from None
+    for rel, arxiv_id in zip(new.records, ids, strict=True):
+        meta = found[arxiv_id]
+        click.echo(f"{rel}: {meta.title} (arXiv {meta.versioned_id}, {meta.published})")
     click.echo("Check the suggested tags, then write a `tldr` in your own words in the new file(s).", err=True)
 
 

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-import difflib
 import sys
 from typing import Any
 
 import click
 
+from ..model import KINDS
+from ..tagsearch import search_nodes
 from ._arxiv import arxiv_api_option
 from ._common import EXIT_USAGE, DataProblem, EnvironmentProblem, State, pass_state
 
@@ -18,25 +19,13 @@ Next steps:
   3. Commit the file and open a pull request (see CONTRIBUTING.md)."""
 
 
-def search_nodes(query: str, taxonomy: Any, limit: int = 8) -> list[Any]:
-    """Taxonomy nodes best matching ``query`` (id or title), best first, ties in tree order.
+def _note_ancestor(taxonomy: Any, chosen: list[str]) -> None:
+    """Say at once when the tag just chosen is an ancestor or descendant of one chosen before."""
+    from ..adding import redundant_tags
 
-    Substring matches come first (so "rope" finds every RoPE node), then fuzzy ones
-    (so "sliding windw" still finds sliding-window-attention).
-    """
-    q = query.strip().lower()
-    if not q:
-        return []
-    scored = []
-    for order, node in enumerate(taxonomy.nodes.values()):
-        haystacks = (node.id, node.title.lower())
-        if any(q in h for h in haystacks):
-            score = 2.0 + (1.0 if any(h.startswith(q) for h in haystacks) else 0.0)
-        else:
-            score = max(difflib.SequenceMatcher(None, q, h).ratio() for h in haystacks)
-        if score >= 0.6:
-            scored.append((-score, order, node))
-    return [node for _, _, node in sorted(scored, key=lambda t: (t[0], t[1]))[:limit]]
+    for ancestor, tag in redundant_tags(taxonomy, chosen):
+        if chosen[-1] in (ancestor, tag):
+            click.echo(f"  note: {ancestor} is an ancestor of {tag}; the most specific tag is enough")
 
 
 def _choose_tags(taxonomy: Any, suggested: list[Any]) -> list[str]:
@@ -62,6 +51,7 @@ def _choose_tags(taxonomy: Any, suggested: list[Any]) -> list[str]:
             continue
         if query.strip() in taxonomy.nodes:
             chosen.append(query.strip())
+            _note_ancestor(taxonomy, chosen)
             continue
         matches = search_nodes(query, taxonomy)
         if not matches:
@@ -74,6 +64,7 @@ def _choose_tags(taxonomy: Any, suggested: list[Any]) -> list[str]:
         if pick.strip().isdigit() and 1 <= int(pick) <= len(matches):
             chosen.append(matches[int(pick) - 1].id)
             click.echo(f"  tagged {chosen[-1]}")
+            _note_ancestor(taxonomy, chosen)
 
 
 def _tags_from_title(catalog: Any, title: str, interactive: bool) -> tuple[str, ...]:
@@ -97,35 +88,35 @@ def _tags_from_title(catalog: Any, title: str, interactive: bool) -> tuple[str, 
 @click.option("--title", help="The title, for a work without an arXiv id (or when arXiv cannot be reached).")
 @click.option("--tag", "tags", multiple=True, metavar="NODE", help="Taxonomy node id; repeat for several.")
 @click.option("--id", "record_id", metavar="SLUG", help="Record id instead of the one proposed from the title.")
-@click.option("--kind", type=click.Choice(["paper", "survey", "dataset", "model", "toolkit"]), default="paper",
-              show_default=True, help="What the record describes.")
+@click.option("--kind", type=click.Choice(KINDS), default=None,
+              help="What the record describes (asked in a terminal; else paper).")
 @click.option("--interactive/--no-input", default=None,
               help="Ask for what is missing (default: only when run in a terminal).")
 @arxiv_api_option
 @pass_state
 @click.pass_context
 def command(ctx: click.Context, state: State, arxiv_text: str | None, title: str | None, tags: tuple[str, ...],
-            record_id: str | None, kind: str, interactive: bool | None, arxiv_api: str | None) -> None:
+            record_id: str | None, kind: str | None, interactive: bool | None, arxiv_api: str | None) -> None:
     """Start a new record: from an arXiv id (fetched) or from a title (offline).
 
-    In a terminal it asks for what you leave out, with a fuzzy search over the
-    taxonomy for tags; otherwise give everything as options. It writes
-    papers/<id>.yaml and prints the next steps.
+    In a terminal it asks for what you leave out: the arXiv id or title, the kind of
+    record (paper, survey, dataset, model, toolkit) and the tags, found by searching
+    the taxonomy with your own words ("benchmark", "KV cache", "rope scaling").
+    Otherwise give everything as options. It writes papers/<id>.yaml and prints the
+    next steps.
 
     \b
     Examples:
       longctx new                                   # asks for everything
       longctx new --arxiv 2309.00071 --tag rope-scaling
       longctx new --title "A Blog Post on RoPE" --tag rope-scaling --no-input
+      longctx new --title "NeedleBench" --kind dataset --tag datasets --no-input
     """
-    from ..enrich.add import parse_id_argument, propose_id
-    from ..load import PAPERS_DIR, parse_yaml, record_files
-    from ..model import normalise_title
-    from ..schema.checks import check_record
-    from ..schema.context import Ctx, did_you_mean, latest_today, local_today
-    from ..schema.specs import SLUG_MAX, SLUG_RE
+    from ..adding import Refusal, check_tags, from_title, redundant_tags, write_all
+    from ..enrich.add import parse_id_argument
+    from ..load import PAPERS_DIR
+    from ..schema.context import local_today
     from ..validate import load_catalog
-    from ..write import atomic_write_text, dump_record
     from . import add
 
     if interactive is None:
@@ -149,20 +140,24 @@ def command(ctx: click.Context, state: State, arxiv_text: str | None, title: str
         arxiv_id = parse_id_argument(arxiv_text)
         if arxiv_id is None:
             raise click.BadParameter(f"{arxiv_text!r} is not an arXiv id (e.g. 2309.00071)", param_hint="--arxiv")
+    if kind is None:
+        kind = click.prompt("What kind of record is it?", type=click.Choice(KINDS), default="paper") \
+            if interactive else "paper"
     if not tags and title and not (arxiv_id and kind in ("paper", "survey")):
         tags = _tags_from_title(catalog, title, interactive)
     elif not tags and interactive:
         tags = tuple(_choose_tags(taxonomy, []))
     # Without --tag, `add` (an arXiv paper) tags by similarity to the title and abstract it fetches.
     tags = tuple(dict.fromkeys(tags))
-    for tag in tags:
-        if tag not in taxonomy:
-            raise click.BadParameter(f"unknown taxonomy node {tag!r}{did_you_mean(tag, list(taxonomy.nodes))}"
-                                     " (run `longctx tags` for every node id)", param_hint="--tag")
+    try:
+        check_tags(taxonomy, tags)
+    except Refusal as err:
+        raise click.BadParameter(err.message, param_hint="--tag") from None
 
     if arxiv_id and kind in ("paper", "survey"):
         try:
-            ctx.invoke(add.command, arxiv_ids=(arxiv_id,), tags=tags, record_id=record_id, arxiv_api=arxiv_api)
+            ctx.invoke(add.command, arxiv_ids=(arxiv_id,), tags=tags, record_id=record_id, arxiv_api=arxiv_api,
+                       kind=kind)
         except SystemExit as exit_:
             # arXiv unreachable: with a title we can still write the record offline.
             if exit_.code != EXIT_USAGE or not title:
@@ -175,44 +170,27 @@ def command(ctx: click.Context, state: State, arxiv_text: str | None, title: str
         else:
             click.echo(NEXT_STEPS.format(path=f"the new file in {PAPERS_DIR}/"), err=True)
             return
+    else:
+        _warn_redundant(redundant_tags(taxonomy, tags))
 
     if not title:
         raise click.UsageError("give --title for a record without arXiv metadata")
-    same = {normalise_title(r.title): r for r in catalog.records if r.title}.get(normalise_title(title))
-    if same is not None:
-        raise DataProblem(f"{same.path} (id {same.id!r}) already has this title; one work needs one record")
-    if arxiv_id:
-        present = next((r for r in catalog.records if r.arxiv_base == arxiv_id), None)
-        if present is not None:
-            raise DataProblem(f"arXiv {arxiv_id} is already in the catalogue: {present.path} (id {present.id!r})")
-    taken = set(catalog.by_id) | {p.stem for p in record_files(root)}
-    if record_id is not None:
-        if not SLUG_RE.match(record_id) or len(record_id) > SLUG_MAX:
-            raise click.BadParameter(f"{record_id!r} is not a record id: use lowercase letters, digits and "
-                                     "hyphens", param_hint="--id")
-        if record_id in taken:
-            raise click.BadParameter(f"id {record_id!r} is already used", param_hint="--id")
-    new_id = record_id or propose_id(title, str(local_today().year), taken)
-    fields: dict[str, Any] = {"id": new_id, "title": title.strip(), "arxiv": arxiv_id, "tags": list(tags),
-                              "added": local_today()}
-    if kind != "paper":
-        fields["kind"] = kind
-    if arxiv_id:
-        fields["links"] = {"paper": f"https://arxiv.org/abs/{arxiv_id}"}
-    rel = f"{PAPERS_DIR}/{new_id}.yaml"
-    text = dump_record(fields)
-    doc, diags = parse_yaml(text, rel)
-    if doc is not None:
-        check = Ctx(doc, latest_today(), list(taxonomy.nodes))
-        check_record(doc, new_id, check)
-        diags += check.diagnostics
-    errors = [d for d in diags if d.is_error]
-    if doc is None or errors:
-        click.echo("".join(f"{d}\n" for d in errors), nl=False, err=True)
-        raise DataProblem("the new record does not validate; nothing was written")
     try:
-        atomic_write_text(root / rel, text)
+        new = from_title(catalog, title, tags, local_today(), arxiv_id=arxiv_id, kind=kind, record_id=record_id)
+    except Refusal as err:
+        if err.param == "id":
+            raise click.BadParameter(err.message, param_hint="--id") from None
+        raise DataProblem(err.message + "; nothing was written") from None
+    try:
+        write_all(new.files)
     except OSError as err:
-        raise EnvironmentProblem(f"cannot write {rel}: {err.strerror or err}") from None
+        raise EnvironmentProblem(f"cannot write {err.filename or new.records[0]}: {err.strerror or err}") from None
+    (rel,) = new.records
     click.echo(rel)
     click.echo(NEXT_STEPS.format(path=rel), err=True)
+
+
+def _warn_redundant(pairs: list[tuple[str, str]]) -> None:
+    for ancestor, tag in pairs:
+        click.echo(f"warning: {ancestor} is an ancestor of {tag}; the record already shows under {ancestor} "
+                   f"through {tag}, so {ancestor} can go", err=True)

@@ -24,7 +24,9 @@ the catalogue needs and arxiv 4.0.2 does not do:
 - **Retries with backoff.** The client's own retries recurse with a fixed delay and
   also retry hopeless answers (HTTP 400); we set ``num_retries=0`` and retry here:
   429/5xx, timeouts and broken connections, waiting ``backoff * 2**n`` seconds
-  (or the server's ``Retry-After``).
+  (or the server's ``Retry-After``), and saying so through ``on_retry``. A host name
+  that does not resolve or a network that is unreachable is not retried: offline,
+  waiting does not help, and the person should hear so in seconds.
 - **Isolating a bad id.** arXiv answers HTTP 400 for a whole batch when one id is
   malformed. Ids are checked locally first; if arXiv still refuses a batch we split
   it in halves until the id it refuses is alone.
@@ -256,8 +258,9 @@ def to_meta(result: arxiv.Result) -> ArxivMeta | None:
 class ArxivSource:
     """Fetches metadata for arXiv ids. Reuse one per run: it keeps the spacing between requests."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, on_retry: Callable[[str, float], None] | None = None) -> None:
         self.settings = settings
+        self.on_retry = on_retry  # told (problem, seconds to wait) before each retry
         self.transport = _Transport(settings)
         # delay_seconds=0 and num_retries=0: the transport spaces requests and
         # _request_batch retries (see the module docstring for why).
@@ -385,7 +388,9 @@ class ArxivSource:
             except requests.Timeout:
                 problem = f"arXiv did not answer within {self.settings.timeout:g} s"
             except requests.ConnectionError as err:
-                problem = f"cannot connect to {self.settings.api}: {_root_cause(err)}"
+                cause = _root_cause(err)
+                retryable = cause not in _OFFLINE
+                problem = f"cannot connect to {self.settings.api}: {cause}"
             except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
                     requests.exceptions.MissingSchema) as err:
                 retryable = False
@@ -404,6 +409,8 @@ class ArxivSource:
             wait = min(self.settings.backoff * 2 ** (attempt - 1), MAX_WAIT)
             if self.transport.retry_after is not None:
                 wait = max(wait, self.transport.retry_after)
+            if self.on_retry is not None:
+                self.on_retry(problem, wait)
             time.sleep(wait)
 
 
@@ -416,7 +423,10 @@ _CAUSES = (
     ("Temporary failure in name resolution", "host name not found"),
     ("IncompleteRead", "the feed ended before its announced length"),
     ("No route to host", "no route to host"),
+    ("Network is unreachable", "network unreachable"),
 )
+# Causes that mean "no network here": retrying will not help.
+_OFFLINE = frozenset(("host name not found", "no route to host", "network unreachable"))
 
 
 def _root_cause(err: BaseException) -> str:
