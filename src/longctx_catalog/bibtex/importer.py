@@ -13,6 +13,8 @@ re-parsed to prove that every value that was there is unchanged. When that canno
 be done safely (a flow-style or indented document, a record file that does not
 parse), the record is left alone and the fields it would have gained are reported.
 Tags of existing records are never changed; a missing import tag is reported.
+New records get the ``--tag`` nodes plus, with a tag map, the nodes of every section
+their entries are filed under (:mod:`.tagmap`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from ..schema.derived import FIELD_ORDER
 from ..write import dump_record_fast, dump_yaml
 from .convert import Converted, convert, slug_candidates
 from .parse import BibEntry, parse_bib
+from .tagmap import TagMap
 
 FILLABLE = ("title", "arxiv", "authors", "date", "venue", "links", "code", "bibtex")
 
@@ -72,6 +75,7 @@ class _Work:
     first: Converted
     fields: dict[str, Any]
     sources: list[Converted]
+    tags: list[str] = field(default_factory=list)  # the union of its entries' tags, in order
 
     @property
     def location(self) -> Location:
@@ -94,7 +98,9 @@ def _merge_into(fields: dict[str, Any], more: dict[str, Any]) -> list[str]:
     return added
 
 
-def _fold_works(converted: list[Converted], diags: list[Diagnostic]) -> list[_Work]:
+def _fold_works(
+    converted: list[Converted], entry_tags: dict[int, list[str]], diags: list[Diagnostic]
+) -> list[_Work]:
     works: list[_Work] = []
     by_arxiv: dict[str, _Work] = {}
     by_title: dict[str, _Work] = {}
@@ -142,6 +148,7 @@ def _fold_works(converted: list[Converted], diags: list[Diagnostic]) -> list[_Wo
         else:
             _merge_into(work.fields, conv.fields)
             work.sources.append(conv)
+        work.tags.extend(t for t in entry_tags[id(conv)] if t not in work.tags)
         if work.fields.get("arxiv"):
             by_arxiv.setdefault(work.fields["arxiv"], work)
         if work.fields.get("title"):
@@ -206,14 +213,14 @@ def _unique_id(candidates: list[str], work: _Work, taken: set[str]) -> str:
     return f"{base}-{n}"
 
 
-def _record_fields(work: _Work, record_id: str, tags: list[str], today: dt.date) -> dict[str, Any]:
+def _record_fields(work: _Work, record_id: str, today: dt.date) -> dict[str, Any]:
     fields = dict(work.fields)
     kind = fields.pop("kind", "paper")
     out: dict[str, Any] = {"id": record_id}
     if kind != "paper":
         out["kind"] = kind
     out.update(fields)
-    out["tags"] = list(tags)
+    out["tags"] = list(work.tags)
     out["status"] = "unread"
     out["added"] = today
     return out
@@ -226,15 +233,24 @@ def plan_import(
     tags: list[str],
     today: dt.date,
     progress: Callable[[list[BibEntry]], Iterable[BibEntry]] | None = None,
+    tag_map: TagMap | None = None,
 ) -> Plan:
-    """What importing ``bib_text`` into ``catalog`` with ``tags`` would change."""
+    """What importing ``bib_text`` into ``catalog`` with ``tags`` (and ``tag_map``) would change."""
     plan = Plan()
     entries, diags = parse_bib(bib_text, bib_display)
     plan.diagnostics.extend(diags)
     plan.n_entries = len(entries) + sum(d.code == "LC601" for d in diags)
 
     converted: list[Converted] = []
+    entry_tags: dict[int, list[str]] = {}
     for entry in progress(entries) if progress else entries:
+        mapped: list[str] = []
+        if tag_map is not None:
+            found, problem = tag_map.tags_for(entry)
+            if problem is not None and not (tags and entry.fields.get("keywords") is None):
+                plan.diagnostics.append(problem)
+                continue
+            mapped = found or []
         conv = convert(entry, latest_today())
         plan.diagnostics.extend(conv.problems)
         if "title" not in conv.fields and "arxiv" not in conv.fields:
@@ -247,6 +263,7 @@ def plan_import(
             )
             continue
         converted.append(conv)
+        entry_tags[id(conv)] = list(dict.fromkeys([*tags, *mapped]))
     if not converted:
         where = _first_content(bib_text, bib_display)
         found = "no BibTeX entry" if not entries and not diags else "no usable BibTeX entry"
@@ -260,7 +277,7 @@ def plan_import(
         )
         return plan
 
-    works = _fold_works(converted, plan.diagnostics)
+    works = _fold_works(converted, entry_tags, plan.diagnostics)
     root = catalog.root
     by_arxiv = {r.arxiv_base: r for r in catalog.records if r.arxiv_base}
     by_title: dict[str, Record] = {}
@@ -282,7 +299,7 @@ def plan_import(
         if record is None:
             record_id = _unique_id(names, work, taken)
             taken.add(record_id)
-            fields = _record_fields(work, record_id, tags, today)
+            fields = _record_fields(work, record_id, today)
             text = dump_record_fast(fields)
             display = f"papers/{record_id}.yaml"
             problems = _check_new(display, fields, taxonomy_ids)
@@ -304,13 +321,13 @@ def plan_import(
                 Change(root / display, display, text, "create", ", ".join(parts), work.location)
             )
             continue
-        if not set(tags) & set(record.tags):
+        if not set(work.tags) & set(record.tags):
             plan.diagnostics.append(
                 Diagnostic.make(
                     work.location,
                     "LC608",
                     f"entry '{work.first.entry.key}' is {record.path} (id {record.id!r}), "
-                    f"which is not tagged {', '.join(tags)}; tags of existing records are not changed — "
+                    f"which is not tagged {', '.join(work.tags)}; tags of existing records are not changed — "
                     "add it by hand if it belongs there",
                 )
             )

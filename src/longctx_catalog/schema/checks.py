@@ -137,7 +137,8 @@ def _check_prose(data: dict[Any, Any], values: dict[str, Any], kind: str | None,
         ctx.report(("tldr",), "LC141", f"the TL;DR runs to {count_sentences(tldr)} sentences / {len(tldr)} "
                    f"characters; keep it to {TLDR_MAX_SENTENCES} sentences under {TLDR_MAX_CHARS} characters and "
                    "move the rest to notes")
-    if kind in PAPERISH and "tldr" not in data:
+    if kind in PAPERISH and "tldr" not in data and data.get("status") != "unread":
+        # `status: unread` says openly that nobody has summarised the work yet: no nagging for it
         ctx.report((), "LC142", "no 'tldr'; add one or two sentences, in your own words, on what the work does")
     if "added" not in data:
         ctx.report((), "LC143", f"no 'added' date; add `added: {local_today().isoformat()}`")
