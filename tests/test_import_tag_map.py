@@ -208,3 +208,32 @@ def _walk(nodes: list[dict[str, object]]) -> list[dict[str, object]]:
         out.append(node)
         out.extend(_walk(node.get("children") or []))  # type: ignore[arg-type]
     return out
+
+
+MULD = """\
+id: muld
+kind: dataset
+title: MuLD
+tags: [datasets]
+added: 2026-11-01
+bibtex: |-
+  @inproceedings{hudson2022muld,
+    title = {{MuLD: The Multitask Long Document Benchmark}},
+    year = {2022}
+  }
+"""
+
+
+def test_a_record_is_also_known_by_the_title_of_the_entry_it_stores(tmp_path: Path) -> None:
+    root = write_catalog(tmp_path / "cat", {"muld": MULD}, taxonomy=REAL_TAXONOMY)
+    bib = tmp_path / "list.bib"
+    bib.write_text("@inproceedings{muld2022,\n  title = {{MuLD: The Multitask Long Document Benchmark}},\n"
+                   "  author = {G. Thomas Hudson and Noura Al Moubayed},\n  year = {2022},\n"
+                   "  keywords = {18.1 Long-Context LLM Benchmarks}\n}\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(TAG_MAP, encoding="utf-8")
+    result = run(root, "import-bib", str(bib), "--tag-map", str(mapping))
+    assert result.exit_code == 0, result.stdout
+    assert sorted(p.name for p in (root / "papers").iterdir()) == ["muld.yaml"]
+    muld = load_catalog(root)[0].by_id["muld"]
+    assert [a.name for a in muld.authors] == ["G. Thomas Hudson", "Noura Al Moubayed"] and muld.title == "MuLD"

@@ -121,11 +121,17 @@ def fmt_number(value: float | int | None) -> Md:
 
 
 def fmt_tokens(value: int | None) -> Md:
-    """A context length in tokens the way people say it: 32000 -> 32k, 131072 -> 131.1k, 2000000 -> 2M."""
+    """A context length in tokens the way people say it: 32000 -> 32k, 131072 -> 128k, 2000000 -> 2M.
+
+    Windows sized in multiples of 1,024 are counted in k = 1,024 tokens, as the field (and
+    the survey's baseline table) does: 32,768 tokens is "32k", not "32.8k"; 128,000 stays "128k".
+    """
     if value is None:
         return Md("")
     if value >= 1_000_000:
         return Md(f"{value / 1_000_000:.1f}".removesuffix(".0") + "M")
+    if value % 1000 and value % 1024 == 0:
+        return Md(f"{value // 1024}k")
     if value >= 1000:
         return Md(f"{value / 1000:.1f}".removesuffix(".0") + "k")
     return Md(str(value))

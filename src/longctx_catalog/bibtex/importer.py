@@ -2,7 +2,8 @@
 
 :func:`plan_import` reads the entries, folds entries describing the same work into
 one (same arXiv id or same normalised title, whether or not they share a key),
-matches each work against the catalogue's records, and returns a :class:`Plan`:
+matches each work against the catalogue's records (by arXiv id, or by the normalised
+title of the record or of the BibTeX entry it stores), and returns a :class:`Plan`:
 the files to create or update, with their full new text, and every diagnostic.
 The command then writes the plan all-or-nothing (:func:`~longctx_catalog.write.atomic_write_many`).
 
@@ -20,6 +21,7 @@ their entries are filed under (:mod:`.tagmap`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,6 +36,7 @@ from ..schema.context import Ctx, latest_today
 from ..schema.derived import FIELD_ORDER
 from ..write import dump_record_fast, dump_yaml
 from .convert import Converted, convert, slug_candidates
+from .latex import to_text
 from .parse import BibEntry, parse_bib
 from .tagmap import TagMap
 
@@ -282,8 +285,9 @@ def plan_import(
     by_arxiv = {r.arxiv_base: r for r in catalog.records if r.arxiv_base}
     by_title: dict[str, Record] = {}
     for record in catalog.records:
-        if record.title:
-            by_title.setdefault(normalise_title(record.title), record)
+        for title in (record.title, _stored_title(record.bibtex)):
+            if title:
+                by_title.setdefault(normalise_title(title), record)
     taken = {r.id for r in catalog.records} | {p.stem for p in record_files(root)}
     updates: dict[str, tuple[Record, dict[str, Any], list[_Work]]] = {}
 
@@ -362,6 +366,16 @@ def plan_import(
         )
     plan.changes.sort(key=lambda c: c.display)
     return plan
+
+
+_STORED_TITLE = re.compile(r"^\s*title\s*=\s*[{\"](.*?)[}\"]?\s*,?\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _stored_title(bibtex: str | None) -> str | None:
+    """The title of the entry a record stores: a dataset record named ``MuLD`` that keeps its
+    paper's entry is the work ``MuLD: The Multitask Long Document Benchmark`` too."""
+    m = _STORED_TITLE.search(bibtex or "")
+    return to_text(m.group(1).strip("{}")) if m else None
 
 
 def _check_new(display: str, fields: dict[str, Any], taxonomy_ids: list[str]) -> list[Diagnostic]:
