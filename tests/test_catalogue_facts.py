@@ -12,6 +12,8 @@ import pytest
 
 from conftest import REPO
 from longctx_catalog.model import Catalog, Record
+from longctx_catalog.pages import Views
+from longctx_catalog.present import news_date, sort_latest_added
 from longctx_catalog.schema.specs import arxiv_year_month
 from longctx_catalog.validate import load_catalog
 
@@ -101,3 +103,21 @@ def test_real_addition_dates() -> None:
     added = {rid: record(rid).added for rid in ("infinitebench", "chatglm3-6b-128k", "gpt4-turbo", "longbench")}
     assert added == {"infinitebench": "2023-12-19", "chatglm3-6b-128k": "2024-01-30",
                      "gpt4-turbo": "2024-01-25", "longbench": "2023-08-29"}
+
+
+def test_latest_means_newest_news_not_a_bulk_import_day() -> None:
+    bulk = "2026-11-22"
+    records = [Record("old", date="2019-10", added=bulk), Record("new", date="2024-01", added=bulk),
+               Record("undated", added=bulk), Record("early", date="2024-02", added="2023-12-19"),
+               Record("fresh", date="2026-11", added="2026-11-30")]
+    # a work added before its paper came out is news from the day it was added
+    assert [r.id for r in sort_latest_added(records)] == ["fresh", "new", "early", "old", "undated"]
+    assert news_date(records[3]) == "2023-12-19"
+    # the shipped README's lists: nothing left out is newer than what is shown
+    views = Views(shipped())
+    for kinds in (["paper", "survey"], ["model"], ["dataset"]):
+        shown = views.latest_added(kinds, 5)
+        rest = [r for r in shipped().records if r.kind in kinds and r not in shown and r.date]
+        assert len(shown) == 5 and all(r.date for r in shown)
+        assert min(news_date(r) for r in shown) >= max(news_date(r) for r in rest)
+    assert "chatglm3-6b-32k" in {r.id for r in views.latest_added(["model"], 5)}

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 from .markdown import Md, escape_prose
 from .model import Catalog, Record, TaxonomyNode
-from .present import sort_latest_added, sort_newest_first
+from .present import news_date, sort_latest_added, sort_newest_first
 
 DOCS_DIR = "docs"
 TIMELINE_PAGE = f"{DOCS_DIR}/timeline.md"
@@ -143,9 +143,14 @@ class Views:
     def count(self, node: TaxonomyNode) -> int:
         return len(self.under.get(node.id, ()))
 
-    def latest_added(self, kinds: Iterable[str], limit: int) -> list[Record]:
+    def latest_added(self, kinds: Iterable[str], limit: int, under: str | None = None) -> list[Record]:
+        """The newest records of ``kinds`` (and, with ``under``, every record filed under that node)."""
         wanted = set(kinds)
-        return sort_latest_added(r for r in self.catalog.records if r.kind in wanted)[:limit]
+        extra = {r.id for r in self.under.get(under, ())} if under else set()
+        return sort_latest_added(r for r in self.catalog.records if r.kind in wanted or r.id in extra)[:limit]
+
+    def news_date(self, record: Record) -> str:
+        return news_date(record)
 
     def home(self, record: Record) -> TaxonomyNode | None:
         """The node whose page an entry is "located" on: its first known tag."""

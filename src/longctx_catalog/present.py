@@ -212,8 +212,18 @@ def sort_by_name(records: Iterable[Record]) -> list[Record]:
     return sorted(records, key=lambda r: (r.display_title.casefold(), r.id))
 
 
+def news_date(record: Record) -> str:
+    """When a work was news: its first public date, or the day it was added if that came first.
+
+    A bulk import adds hundreds of old works on one day; ordering by ``added`` alone would
+    make that day's alphabet the "latest" list. A work added the day it appeared keeps its day.
+    """
+    if record.date and record.added:
+        return min(record.date, record.added)
+    return record.date or record.added or ""
+
+
 def sort_latest_added(records: Iterable[Record]) -> list[Record]:
-    """Newest ``added`` first, then newest ``date``, then id."""
+    """Dated works by news date, newest first, then undated ones by ``added``; ties by id."""
     by_id = sorted(records, key=lambda r: r.id)
-    by_date = sorted(by_id, key=lambda r: r.date or "", reverse=True)
-    return sorted(by_date, key=lambda r: r.added or "", reverse=True)
+    return sorted(by_id, key=lambda r: (r.date is not None, news_date(r)), reverse=True)
