@@ -121,3 +121,20 @@ def test_latest_means_newest_news_not_a_bulk_import_day() -> None:
         assert len(shown) == 5 and all(r.date for r in shown)
         assert min(news_date(r) for r in shown) >= max(news_date(r) for r in rest)
     assert "chatglm3-6b-32k" in {r.id for r in views.latest_added(["model"], 5)}
+
+
+def test_dataset_task_flags_match_what_the_datasets_are() -> None:
+    flags = {rid: record(rid).task_types for rid in ("contractnli", "longchat-lines", "nature-questions")}
+    assert flags == {"contractnli": ("Class",), "longchat-lines": ("ExtQA",), "nature-questions": ("ExtQA",)}
+
+
+def test_tldrs_summarise_the_work_not_where_a_list_filed_it() -> None:
+    where = ("listed among", "listed here", "long-llms-learning")
+    filed = sorted(r.id for r in shipped().records if r.tldr and any(p in r.tldr.lower() for p in where))
+    assert filed == []
+
+
+def test_every_metric_is_defined() -> None:
+    metrics = shipped().metrics
+    assert metrics is not None
+    assert set(metrics.get("definitions", {})) == set(metrics["metrics"])

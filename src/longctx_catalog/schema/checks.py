@@ -245,14 +245,16 @@ def check_taxonomy(doc: YamlDoc) -> tuple[Taxonomy, list[Diagnostic]]:
 
 
 def check_metrics(doc: YamlDoc) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
-    """``metrics``: the column names; ``tasks``: task type -> the metrics used for it."""
+    """``metrics``: the column names; ``tasks``: task type -> the metrics used for it;
+    ``definitions`` (optional): metric -> what it measures, in our words."""
     ctx = Ctx(doc, dt.date.max)
     spec = Obj(
         {
             "metrics": (ListOf(Str(single_line=True), min_items=1), True),
             "tasks": (MapOf(Choice(tuple(TASK_TYPES)), ListOf(Str(single_line=True))), True),
+            "definitions": (MapOf(Str(single_line=True), Str()), False),
         },
-        "a mapping with 'metrics' and 'tasks'",
+        "a mapping with 'metrics', 'tasks' and optional 'definitions'",
     )
     value = spec.check(doc.data, (), ctx)
     data = doc.data if isinstance(doc.data, dict) else {}
@@ -265,5 +267,10 @@ def check_metrics(doc: YamlDoc) -> tuple[dict[str, Any] | None, list[Diagnostic]
                 ctx.report(("tasks", str(task), i), "LC401", f"metric {metric!r} is not in the 'metrics' list"
                            f"{did_you_mean(metric, [k for k in known if isinstance(k, str)])}; add it there or fix "
                            "the name")
+    definitions = data.get("definitions") if isinstance(data.get("definitions"), dict) else {}
+    for metric in definitions:
+        if metric not in known:
+            ctx.report(("definitions", str(metric)), "LC401", f"metric {metric!r} is defined but not in the 'metrics' "
+                       f"list{did_you_mean(metric, [k for k in known if isinstance(k, str)])}")
     diags = [Diagnostic.make(d.location, "LC401", d.message) for d in ctx.diagnostics]
     return (None if diags else value), diags
