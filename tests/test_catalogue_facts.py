@@ -11,6 +11,7 @@ from functools import cache
 import pytest
 
 from conftest import REPO
+from longctx_catalog.bibtex import entry_for
 from longctx_catalog.model import Catalog, Record
 from longctx_catalog.pages import Views
 from longctx_catalog.present import news_date, sort_latest_added
@@ -138,3 +139,9 @@ def test_every_metric_is_defined() -> None:
     metrics = shipped().metrics
     assert metrics is not None
     assert set(metrics.get("definitions", {})) == set(metrics["metrics"])
+
+
+def test_no_exported_citation_has_an_invented_key() -> None:
+    keys = [entry_for(r).split("{", 1)[1].split(",", 1)[0] for r in shipped().records]
+    assert [k for k in keys if k.startswith("anon")] == []
+    assert entry_for(record("chatglm3-6b-128k")).startswith("@misc{chatglm3-6b-128k,")
