@@ -215,6 +215,8 @@ id: muld
 kind: dataset
 title: MuLD
 tags: [datasets]
+links:
+  github: https://github.com/ghomasHudson/muld
 added: 2026-11-01
 bibtex: |-
   @inproceedings{hudson2022muld,
@@ -229,6 +231,7 @@ def test_a_record_is_also_known_by_the_title_of_the_entry_it_stores(tmp_path: Pa
     bib = tmp_path / "list.bib"
     bib.write_text("@inproceedings{muld2022,\n  title = {{MuLD: The Multitask Long Document Benchmark}},\n"
                    "  author = {G. Thomas Hudson and Noura Al Moubayed},\n  year = {2022},\n"
+                   "  note = {Code: https://github.com/ghomasHudson/muld},\n"
                    "  keywords = {18.1 Long-Context LLM Benchmarks}\n}\n", encoding="utf-8")
     mapping = tmp_path / "map.yaml"
     mapping.write_text(TAG_MAP, encoding="utf-8")
@@ -237,3 +240,4 @@ def test_a_record_is_also_known_by_the_title_of_the_entry_it_stores(tmp_path: Pa
     assert sorted(p.name for p in (root / "papers").iterdir()) == ["muld.yaml"]
     muld = load_catalog(root)[0].by_id["muld"]
     assert [a.name for a in muld.authors] == ["G. Thomas Hudson", "Noura Al Moubayed"] and muld.title == "MuLD"
+    assert muld.code == ()  # the repository it already links is not added again as code

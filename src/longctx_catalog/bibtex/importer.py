@@ -338,7 +338,11 @@ def plan_import(
         pending = updates.setdefault(record.id, (record, {}, []))
         for name in FILLABLE:
             if name in work.fields and getattr(record, name) in (None, (), {}, ""):
-                pending[1].setdefault(name, work.fields[name])
+                value = work.fields[name]
+                if name == "code":  # a repository the record already links (links.github) is not new code
+                    value = [c for c in value if c["url"] not in record.links.values()]
+                if value:
+                    pending[1].setdefault(name, value)
         pending[2].append(work)
 
     for record, additions, matched in updates.values():
