@@ -124,5 +124,7 @@ def test_close_names_of_different_models_and_versions_are_not_flagged(tmp_path: 
         "codellama-13b": model.format("codellama-13b", "CodeLlama-13B"),
         "codellama-34b": model.format("codellama-34b", "CodeLlama-34B"),
         "v2": other("v2", title="YaRN 2: Efficient Context Window Extension of Large Language Models"),
+        "yarn-ii": other("yarn-ii", title="YaRN II: Efficient Context Window Extension of Large Language Models",
+                         arxiv="'2401.00002'"),  # a sequel, numbered in Roman
     })
     assert lines(root) == []

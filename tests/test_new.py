@@ -183,11 +183,12 @@ def test_search_understands_the_words_people_type() -> None:
     def top(query: str, n: int = 3) -> list[str]:
         return [node.id for node in search_nodes(query, taxonomy)][:n]
 
-    assert set(top("benchmark", 2)) == {"evaluation", "datasets"}
+    # the taxonomy has homes of their own for benchmarks, the KV cache and RAG (issue 17)
+    assert top("benchmark", 2) == ["benchmarks", "llm-benchmarks"]
     assert top("benchmarks", 2) == top("benchmark", 2)
-    assert top("evaluation") == ["evaluation", "datasets", "metrics"]
-    assert "paged-attention" in top("KV cache", 5) and "paged-attention" in top("kv-cache", 5)
+    assert top("evaluation", 1) == ["evaluation"] and {"datasets", "metrics"} <= set(top("evaluation", 4))
+    assert "kv-cache-management" in top("KV cache", 3) and top("kv-cache", 1) == ["kv-cache-management"]
     assert top("prompt compression", 1) == ["hard-compression"]
     assert top("positional encoding", 1) == ["extrapolative-pes"]
-    assert "learnable-retrieval" in top("RAG", 4)
+    assert top("RAG", 1) == ["rag-and-long-context"]
     assert top("mixture of experts", 1) == ["mixture-of-experts"]

@@ -115,11 +115,13 @@ WORD = re.compile(r"[a-z0-9]+")
 COPIED_RUN = 6
 
 
-def test_every_paper_survey_dataset_and_toolkit_has_a_tldr() -> None:
+def test_every_record_without_a_tldr_is_status_unread() -> None:
     catalog, _ = shipped()
+    # A summary is written only by someone who knows the work; until then the record says so.
     # Baseline models are rows of a table (context length, size, maker), not something to summarise.
-    bare = sorted(r.path or r.id for r in catalog.records if r.kind != "model" and not r.tldr)
-    assert not bare, f"{len(bare)} records have no TL;DR:\n" + "\n".join(f"  - {b}" for b in bare)
+    bare = sorted(r.path or r.id for r in catalog.records
+                  if r.kind != "model" and not r.tldr and r.status != "unread")
+    assert not bare, f"{len(bare)} records have no TL;DR and are not unread:\n" + "\n".join(f"  - {b}" for b in bare)
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed lists not found at {SEEDS}")

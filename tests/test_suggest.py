@@ -111,8 +111,8 @@ def test_a_work_not_on_arxiv(fake: FakeArxiv, root: Path) -> None:
      "**Where it belongs** must name taxonomy nodes by id (see taxonomy.yaml):\n"
      "- `rope-scalng` is not a taxonomy node — did you mean `rope-scaling`?\n"
      "- `KV cache` is not a taxonomy node; nodes matching these words: `internal-memory-cache` (Internal Memory "
-     "Cache), `alternate-cache-designs` (Alternate Cache Designs), `paged-attention` (Paged Attention), "
-     "`long-term-memory` (Long-Term Memory)\n\n"
+     "Cache), `alternate-cache-designs` (Alternate Cache Designs), `kv-cache-management` (KV-Cache Management), "
+     "`kv-cache-eviction` (Eviction and Selection)\n\n"
      "Edit the issue and replace the words with node ids, separated by commas."),
     ("malformed-id.md",
      "**arXiv id or link**: `arXiv:2401.1111` is not an arXiv id. Write it as `2309.00071` (or an old-style "

@@ -295,6 +295,8 @@ def test_tldr_rules(tmp_path: Path) -> None:
     assert d.severity is Severity.WARNING
     no_tldr = "\n".join(line for line in GOOD_RECORD.splitlines() if not line.startswith("tldr")) + "\n"
     assert only(diag_list(tmp_path, {"yarn": no_tldr}), "LC142")[0].severity is Severity.WARNING
+    # ... unless the record says openly that nobody has read it yet
+    assert diag_list(tmp_path, {"yarn": no_tldr.replace("status: read", "status: unread")}) == []
     # Datasets, models and toolkits may go without.
     tool = "id: vllm\nkind: toolkit\ntitle: vLLM\ntags: [toolkits]\nadded: 2026-11-01\n"
     assert diag_list(tmp_path, {"vllm": tool}) == []

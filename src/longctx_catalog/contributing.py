@@ -45,7 +45,7 @@ ADVICE: dict[str, str] = {
     "LC124": "Use the date of the first arXiv version (v1 on the abstract page), or fix the arXiv id.",
     "LC131": "Copy the full address from the browser's address bar, starting with `https://`.",
     "LC141": "Keep the TL;DR to one or two sentences; move the rest to `notes`.",
-    "LC142": "Add a `tldr:` in your own words; when unsure, add one sentence and set `status: unread`.",
+    "LC142": "Add a `tldr:` in your own words, or set `status: unread` until someone who has read the work writes one.",
     "LC143": "Add `added: YYYY-MM-DD` with today's date.",
     "LC201": "Pick a node id from `longctx tags` (or the tree above); the message suggests the closest one.",
     "LC202": "Use the id of an existing record of that kind (file name without `.yaml`), or add that record too.",

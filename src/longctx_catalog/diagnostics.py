@@ -42,7 +42,7 @@ CODES: dict[str, tuple[str, Severity, str]] = {
     "LC124": ("date-arxiv-mismatch", Severity.WARNING, "The date disagrees with the arXiv id's month."),
     "LC131": ("bad-url", Severity.ERROR, "A link is not an http(s) URL."),
     "LC141": ("long-tldr", Severity.WARNING, "The TL;DR is longer than two sentences should be."),
-    "LC142": ("missing-tldr", Severity.WARNING, "A paper or survey has no TL;DR."),
+    "LC142": ("missing-tldr", Severity.WARNING, "A paper or survey has no TL;DR and is not marked unread."),
     "LC143": ("missing-added", Severity.WARNING, "The record does not say when it was added."),
     "LC201": ("unknown-tag", Severity.ERROR, "A tag names no taxonomy node."),
     "LC202": ("unknown-reference", Severity.ERROR, "A reference names no record of the right kind."),
@@ -71,6 +71,8 @@ CODES: dict[str, tuple[str, Severity, str]] = {
     "LC608": ("bib-tag-not-added", Severity.WARNING, "A record matching an entry lacks the import tag."),
     "LC609": ("bib-entry-unusable", Severity.WARNING, "A record's bibtex field cannot be exported as is."),
     "LC610": ("bib-invalid-record", Severity.ERROR, "An entry would make an invalid record; it is skipped."),
+    "LC611": ("bib-unmapped-section", Severity.ERROR, "An entry's section is not in the tag map; it is skipped."),
+    "LC612": ("bib-tag-map-invalid", Severity.ERROR, "The import's tag map is malformed; nothing is imported."),
     # render
     "LC701": ("readme-region", Severity.ERROR, "A README region marker is missing, unbalanced or unknown."),
     "LC702": ("not-owned-output", Severity.ERROR, "render would overwrite a file it did not generate."),

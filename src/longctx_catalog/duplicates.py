@@ -153,6 +153,11 @@ def _message(code: str, what: str, first: Record) -> str:
     return f"{what} is also used by {first.path} (id {first.id!r}), which was there first; {fix}"
 
 
+# Digits, and the Roman numerals that mark a sequel ("Speed Always Wins II"); a lone i, v or x is
+# more often a word or a letter than a number, so those are left out.
+_NUMBERS = re.compile(r"\d+|\b(?:ii|iii|iv|vi|vii|viii|ix)\b", re.IGNORECASE)
+
+
 def _similar_titles(entries: list[Entry], keys: dict[int, str], order: Callable[[Entry], tuple[int, str, int]],
                     ) -> list[Diagnostic]:
     """Warn about pairs of titles that are nearly, not exactly, the same.
@@ -171,7 +176,7 @@ def _similar_titles(entries: list[Entry], keys: dict[int, str], order: Callable[
     for entry in entries:
         for variant in _variants(keys[id(entry)].split()):
             filed[variant].append(entry)
-    numbers = {id(e): re.findall(r"\d+", keys[id(e)]) for e in entries}
+    numbers = {id(e): _NUMBERS.findall(keys[id(e)]) for e in entries}
     diags: list[Diagnostic] = []
     seen: set[tuple[int, int]] = set()
     for group in filed.values():

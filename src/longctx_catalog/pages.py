@@ -6,7 +6,7 @@ Page paths mirror the taxonomy tree under ``docs/``:
   (``docs/methodology/efficient-attention/index.md``);
 - a leaf node: ``docs/<ancestor ids>/<id>.md``
   (``docs/methodology/efficient-attention/local-attention/block-wise-attention.md``);
-- the views: ``docs/timeline.md`` and ``docs/techniques.md``;
+- the views: ``docs/timeline.md`` (with ``docs/timeline/<year>.md``) and ``docs/techniques.md``;
 - the home page: ``docs/index.md``;
 - in site mode, one page per record: ``docs/papers/<id>.md``.
 
@@ -26,10 +26,11 @@ from urllib.parse import quote
 
 from .markdown import Md, escape_prose
 from .model import Catalog, Record, TaxonomyNode
-from .present import sort_latest_added, sort_newest_first
+from .present import news_date, sort_latest_added, sort_newest_first
 
 DOCS_DIR = "docs"
 TIMELINE_PAGE = f"{DOCS_DIR}/timeline.md"
+TIMELINE_DIR = f"{DOCS_DIR}/timeline"  # one page per year: a single page of every work stopped being readable
 TECHNIQUES_PAGE = f"{DOCS_DIR}/techniques.md"
 HOME_PAGE = f"{DOCS_DIR}/index.md"
 RECORDS_DIR = f"{DOCS_DIR}/papers"  # the site's record pages: docs/papers/<id>.md (site mode only)
@@ -50,6 +51,15 @@ SITE_CONTRIBUTING_PAGE = "about/contributing.md"  # where the site shows CONTRIB
 def node_page(node: TaxonomyNode) -> str:
     """The page of a taxonomy node, relative to the catalogue root (see the module docstring)."""
     return _node_page(tuple(n.id for n in node.lineage()), bool(node.children))
+
+
+def timeline_year_page(year: str) -> str:
+    return f"{TIMELINE_DIR}/{year}.md"
+
+
+def timeline_years(catalog: Catalog) -> list[str]:
+    """The years with at least one dated record, newest first: one timeline page each."""
+    return sorted({r.date[:4] for r in catalog.records if r.date}, reverse=True)
 
 
 @lru_cache(maxsize=1 << 12)
@@ -143,9 +153,14 @@ class Views:
     def count(self, node: TaxonomyNode) -> int:
         return len(self.under.get(node.id, ()))
 
-    def latest_added(self, kinds: Iterable[str], limit: int) -> list[Record]:
+    def latest_added(self, kinds: Iterable[str], limit: int, under: str | None = None) -> list[Record]:
+        """The newest records of ``kinds`` (and, with ``under``, every record filed under that node)."""
         wanted = set(kinds)
-        return sort_latest_added(r for r in self.catalog.records if r.kind in wanted)[:limit]
+        extra = {r.id for r in self.under.get(under, ())} if under else set()
+        return sort_latest_added(r for r in self.catalog.records if r.kind in wanted or r.id in extra)[:limit]
+
+    def news_date(self, record: Record) -> str:
+        return news_date(record)
 
     def home(self, record: Record) -> TaxonomyNode | None:
         """The node whose page an entry is "located" on: its first known tag."""

@@ -121,11 +121,17 @@ def fmt_number(value: float | int | None) -> Md:
 
 
 def fmt_tokens(value: int | None) -> Md:
-    """A context length in tokens the way people say it: 32000 -> 32k, 131072 -> 131.1k, 2000000 -> 2M."""
+    """A context length in tokens the way people say it: 32000 -> 32k, 131072 -> 128k, 2000000 -> 2M.
+
+    Windows sized in multiples of 1,024 are counted in k = 1,024 tokens, as the field (and
+    the survey's baseline table) does: 32,768 tokens is "32k", not "32.8k"; 128,000 stays "128k".
+    """
     if value is None:
         return Md("")
     if value >= 1_000_000:
         return Md(f"{value / 1_000_000:.1f}".removesuffix(".0") + "M")
+    if value % 1000 and value % 1024 == 0:
+        return Md(f"{value // 1024}k")
     if value >= 1000:
         return Md(f"{value / 1000:.1f}".removesuffix(".0") + "k")
     return Md(str(value))
@@ -206,8 +212,18 @@ def sort_by_name(records: Iterable[Record]) -> list[Record]:
     return sorted(records, key=lambda r: (r.display_title.casefold(), r.id))
 
 
+def news_date(record: Record) -> str:
+    """When a work was news: its first public date, or the day it was added if that came first.
+
+    A bulk import adds hundreds of old works on one day; ordering by ``added`` alone would
+    make that day's alphabet the "latest" list. A work added the day it appeared keeps its day.
+    """
+    if record.date and record.added:
+        return min(record.date, record.added)
+    return record.date or record.added or ""
+
+
 def sort_latest_added(records: Iterable[Record]) -> list[Record]:
-    """Newest ``added`` first, then newest ``date``, then id."""
+    """Dated works by news date, newest first, then undated ones by ``added``; ties by id."""
     by_id = sorted(records, key=lambda r: r.id)
-    by_date = sorted(by_id, key=lambda r: r.date or "", reverse=True)
-    return sorted(by_date, key=lambda r: r.added or "", reverse=True)
+    return sorted(by_id, key=lambda r: (r.date is not None, news_date(r)), reverse=True)

@@ -34,10 +34,13 @@ from .pages import (
     HOME_PAGE,
     RESERVED_TOP_LEVEL_IDS,
     TECHNIQUES_PAGE,
+    TIMELINE_DIR,
     TIMELINE_PAGE,
     Views,
     node_page,
     record_page,
+    timeline_year_page,
+    timeline_years,
 )
 from .parallel import Deferred
 from .present import anchor_html, sort_by_name
@@ -169,7 +172,9 @@ def plan_pages(catalog: Catalog, *, site: bool = False) -> list[Page]:
     for node in taxonomy.nodes.values():
         path = node_page(node)
         pages.append(Page(path, [f"node-{node.id}.md.j2", "node.md.j2"], {"node": node}))
-    pages.append(Page(TIMELINE_PAGE, ["timeline.md.j2"], {}))
+    pages.append(Page(TIMELINE_PAGE, ["timeline.md.j2"], {"year": None}))
+    for year in timeline_years(catalog):
+        pages.append(Page(timeline_year_page(year), ["timeline.md.j2"], {"year": year}))
     pages.append(Page(TECHNIQUES_PAGE, ["techniques.md.j2"], {}))
     pages.append(Page(HOME_PAGE, ["home.md.j2"], {}))
     if site:
@@ -255,6 +260,10 @@ def render_catalog(
 _OFFLOADED_PAGES = frozenset({TIMELINE_PAGE, TECHNIQUES_PAGE})
 
 
+def _offloaded(path: str) -> bool:
+    return path in _OFFLOADED_PAGES or path.startswith(TIMELINE_DIR + "/")
+
+
 def _render(
     catalog: Catalog,
     env: jinja2.Environment | None,
@@ -288,6 +297,8 @@ def _render(
         "metrics": catalog.metrics,
         "node_page": node_page,
         "timeline_page": TIMELINE_PAGE,
+        "timeline_year_page": timeline_year_page,
+        "timeline_years": timeline_years(catalog),
         "techniques_page": TECHNIQUES_PAGE,
         "home_page": HOME_PAGE,
         "sort_by_name": sort_by_name,
@@ -309,14 +320,14 @@ def _render(
         text = render(page.templates, {**page.context, "page": page.path})
         return text if site else with_owner_line(text)
 
-    offloaded = [page for page in pages if page.path in _OFFLOADED_PAGES] if parallel else []
+    offloaded = [page for page in pages if _offloaded(page.path)] if parallel else []
     from_child = Deferred(lambda: {page.path: render_page(page) for page in offloaded}) if offloaded else None
     out: dict[str, str] = {}
     try:
         for page in progress(pages) if progress else pages:
             if "record" in page.context and not anchors:
                 anchors.update({path: {html.unescape(a) for a in _ANCHOR.findall(text)} for path, text in out.items()})
-            if from_child and page.path in _OFFLOADED_PAGES:
+            if from_child and _offloaded(page.path):
                 out.update(from_child.result())
                 from_child = None
             if page.path not in out:

@@ -43,6 +43,7 @@ from .pages import (
     RECORDS_DIR,
     SITE_CONTRIBUTING_PAGE,
     TECHNIQUES_PAGE,
+    TIMELINE_DIR,
     TIMELINE_PAGE,
     node_page,
 )
@@ -275,7 +276,8 @@ def derived_config(stage: Stage, config: SiteConfig, nav: list[Any], extra_css: 
         "extra_css": [*ours, *[c for c in extra_css if c not in ours]],
         "extra_javascript": [*SCRIPTS, *[j for j in extra_javascript if j not in SCRIPTS]],
         "nav": nav,
-        "not_in_nav": f"/{RECORDS_DIR.removeprefix(DOCS_DIR + '/')}/\n",
+        # record pages and the timeline's year pages (reached from the timeline) stay out of the nav
+        "not_in_nav": f"/{RECORDS_DIR.removeprefix(DOCS_DIR + '/')}/\n/{TIMELINE_DIR.removeprefix(DOCS_DIR + '/')}/\n",
         # Broken links and anchors are errors (with --strict), and the record links the
         # templates write as /papers/<id>.md are checked and made relative.
         "validation": {

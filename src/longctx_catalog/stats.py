@@ -109,9 +109,11 @@ def _fmt(value: float) -> str:
 
 
 def tokens_label(value: float) -> str:
-    """32000 -> 32k, 131072 -> 131k, 2000000 -> 2M."""
+    """32000 -> 32k, 131072 -> 128k (k = 1,024, as fmt_tokens), 2000000 -> 2M."""
     if value >= 1_000_000:
         return f"{value / 1_000_000:.1f}".removesuffix(".0") + "M"
+    if value >= 1024 and value % 1000 and value % 1024 == 0:
+        return f"{int(value) // 1024}k"
     if value >= 1000:
         return f"{value / 1000:.0f}k"
     return str(int(value))

@@ -81,8 +81,14 @@ def _last_name(name: str) -> str:
 
 
 def citation_key(record: Record) -> str:
-    """``firstauthorYEARfirstword``: ``peng2023yarn``. ASCII only, never empty."""
+    """``firstauthorYEARfirstword``: ``peng2023yarn``. ASCII only, never empty.
+
+    Without an author name to use (a dataset, model or toolkit) the key is the record's
+    id, the name the catalogue knows it by, rather than an invented ``anon``-something.
+    """
     author = _ascii_word(_last_name(record.authors[0].name)) if record.authors else ""
+    if not author:
+        return record.id
     year = record.date[:4] if record.date else ""
     word = ""
     for token in re.split(r"[\s\-/:]+", record.title or ""):
@@ -92,7 +98,7 @@ def citation_key(record: Record) -> str:
             break
     if not word and not record.title:
         word = _ascii_word(record.id.split("-")[0])
-    return (author or "anon") + (year or "nd") + word
+    return author + (year or "nd") + word
 
 
 @functools.lru_cache(maxsize=16384)  # names recur across records

@@ -2,7 +2,8 @@
 
 :func:`plan_import` reads the entries, folds entries describing the same work into
 one (same arXiv id or same normalised title, whether or not they share a key),
-matches each work against the catalogue's records, and returns a :class:`Plan`:
+matches each work against the catalogue's records (by arXiv id, or by the normalised
+title of the record or of the BibTeX entry it stores), and returns a :class:`Plan`:
 the files to create or update, with their full new text, and every diagnostic.
 The command then writes the plan all-or-nothing (:func:`~longctx_catalog.write.atomic_write_many`).
 
@@ -13,11 +14,14 @@ re-parsed to prove that every value that was there is unchanged. When that canno
 be done safely (a flow-style or indented document, a record file that does not
 parse), the record is left alone and the fields it would have gained are reported.
 Tags of existing records are never changed; a missing import tag is reported.
+New records get the ``--tag`` nodes plus, with a tag map, the nodes of every section
+their entries are filed under (:mod:`.tagmap`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,7 +36,9 @@ from ..schema.context import Ctx, latest_today
 from ..schema.derived import FIELD_ORDER
 from ..write import dump_record_fast, dump_yaml
 from .convert import Converted, convert, slug_candidates
+from .latex import to_text
 from .parse import BibEntry, parse_bib
+from .tagmap import TagMap
 
 FILLABLE = ("title", "arxiv", "authors", "date", "venue", "links", "code", "bibtex")
 
@@ -72,6 +78,7 @@ class _Work:
     first: Converted
     fields: dict[str, Any]
     sources: list[Converted]
+    tags: list[str] = field(default_factory=list)  # the union of its entries' tags, in order
 
     @property
     def location(self) -> Location:
@@ -94,7 +101,9 @@ def _merge_into(fields: dict[str, Any], more: dict[str, Any]) -> list[str]:
     return added
 
 
-def _fold_works(converted: list[Converted], diags: list[Diagnostic]) -> list[_Work]:
+def _fold_works(
+    converted: list[Converted], entry_tags: dict[int, list[str]], diags: list[Diagnostic]
+) -> list[_Work]:
     works: list[_Work] = []
     by_arxiv: dict[str, _Work] = {}
     by_title: dict[str, _Work] = {}
@@ -142,6 +151,7 @@ def _fold_works(converted: list[Converted], diags: list[Diagnostic]) -> list[_Wo
         else:
             _merge_into(work.fields, conv.fields)
             work.sources.append(conv)
+        work.tags.extend(t for t in entry_tags[id(conv)] if t not in work.tags)
         if work.fields.get("arxiv"):
             by_arxiv.setdefault(work.fields["arxiv"], work)
         if work.fields.get("title"):
@@ -206,14 +216,14 @@ def _unique_id(candidates: list[str], work: _Work, taken: set[str]) -> str:
     return f"{base}-{n}"
 
 
-def _record_fields(work: _Work, record_id: str, tags: list[str], today: dt.date) -> dict[str, Any]:
+def _record_fields(work: _Work, record_id: str, today: dt.date) -> dict[str, Any]:
     fields = dict(work.fields)
     kind = fields.pop("kind", "paper")
     out: dict[str, Any] = {"id": record_id}
     if kind != "paper":
         out["kind"] = kind
     out.update(fields)
-    out["tags"] = list(tags)
+    out["tags"] = list(work.tags)
     out["status"] = "unread"
     out["added"] = today
     return out
@@ -226,15 +236,24 @@ def plan_import(
     tags: list[str],
     today: dt.date,
     progress: Callable[[list[BibEntry]], Iterable[BibEntry]] | None = None,
+    tag_map: TagMap | None = None,
 ) -> Plan:
-    """What importing ``bib_text`` into ``catalog`` with ``tags`` would change."""
+    """What importing ``bib_text`` into ``catalog`` with ``tags`` (and ``tag_map``) would change."""
     plan = Plan()
     entries, diags = parse_bib(bib_text, bib_display)
     plan.diagnostics.extend(diags)
     plan.n_entries = len(entries) + sum(d.code == "LC601" for d in diags)
 
     converted: list[Converted] = []
+    entry_tags: dict[int, list[str]] = {}
     for entry in progress(entries) if progress else entries:
+        mapped: list[str] = []
+        if tag_map is not None:
+            found, problem = tag_map.tags_for(entry)
+            if problem is not None and not (tags and entry.fields.get("keywords") is None):
+                plan.diagnostics.append(problem)
+                continue
+            mapped = found or []
         conv = convert(entry, latest_today())
         plan.diagnostics.extend(conv.problems)
         if "title" not in conv.fields and "arxiv" not in conv.fields:
@@ -247,6 +266,7 @@ def plan_import(
             )
             continue
         converted.append(conv)
+        entry_tags[id(conv)] = list(dict.fromkeys([*tags, *mapped]))
     if not converted:
         where = _first_content(bib_text, bib_display)
         found = "no BibTeX entry" if not entries and not diags else "no usable BibTeX entry"
@@ -260,13 +280,14 @@ def plan_import(
         )
         return plan
 
-    works = _fold_works(converted, plan.diagnostics)
+    works = _fold_works(converted, entry_tags, plan.diagnostics)
     root = catalog.root
     by_arxiv = {r.arxiv_base: r for r in catalog.records if r.arxiv_base}
     by_title: dict[str, Record] = {}
     for record in catalog.records:
-        if record.title:
-            by_title.setdefault(normalise_title(record.title), record)
+        for title in (record.title, _stored_title(record.bibtex)):
+            if title:
+                by_title.setdefault(normalise_title(title), record)
     taken = {r.id for r in catalog.records} | {p.stem for p in record_files(root)}
     updates: dict[str, tuple[Record, dict[str, Any], list[_Work]]] = {}
 
@@ -282,7 +303,7 @@ def plan_import(
         if record is None:
             record_id = _unique_id(names, work, taken)
             taken.add(record_id)
-            fields = _record_fields(work, record_id, tags, today)
+            fields = _record_fields(work, record_id, today)
             text = dump_record_fast(fields)
             display = f"papers/{record_id}.yaml"
             problems = _check_new(display, fields, taxonomy_ids)
@@ -304,20 +325,24 @@ def plan_import(
                 Change(root / display, display, text, "create", ", ".join(parts), work.location)
             )
             continue
-        if not set(tags) & set(record.tags):
+        if not set(work.tags) & set(record.tags):
             plan.diagnostics.append(
                 Diagnostic.make(
                     work.location,
                     "LC608",
                     f"entry '{work.first.entry.key}' is {record.path} (id {record.id!r}), "
-                    f"which is not tagged {', '.join(tags)}; tags of existing records are not changed — "
+                    f"which is not tagged {', '.join(work.tags)}; tags of existing records are not changed — "
                     "add it by hand if it belongs there",
                 )
             )
         pending = updates.setdefault(record.id, (record, {}, []))
         for name in FILLABLE:
             if name in work.fields and getattr(record, name) in (None, (), {}, ""):
-                pending[1].setdefault(name, work.fields[name])
+                value = work.fields[name]
+                if name == "code":  # a repository the record already links (links.github) is not new code
+                    value = [c for c in value if c["url"] not in record.links.values()]
+                if value:
+                    pending[1].setdefault(name, value)
         pending[2].append(work)
 
     for record, additions, matched in updates.values():
@@ -345,6 +370,16 @@ def plan_import(
         )
     plan.changes.sort(key=lambda c: c.display)
     return plan
+
+
+_STORED_TITLE = re.compile(r"^\s*title\s*=\s*[{\"](.*?)[}\"]?\s*,?\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _stored_title(bibtex: str | None) -> str | None:
+    """The title of the entry a record stores: a dataset record named ``MuLD`` that keeps its
+    paper's entry is the work ``MuLD: The Multitask Long Document Benchmark`` too."""
+    m = _STORED_TITLE.search(bibtex or "")
+    return to_text(m.group(1).strip("{}")) if m else None
 
 
 def _check_new(display: str, fields: dict[str, Any], taxonomy_ids: list[str]) -> list[Diagnostic]:

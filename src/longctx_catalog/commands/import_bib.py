@@ -51,13 +51,19 @@ def _read_bib(path: Path, display: str) -> str:
     "--tag",
     "tags",
     multiple=True,
-    required=True,
     metavar="NODE",
     help="Taxonomy node for the new records (repeatable; see `longctx tags`).",
 )
+@click.option(
+    "--tag-map",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="YAML file mapping each entry's `keywords` value (its section in a curated list) to taxonomy "
+    "nodes; an entry whose section the map lacks is an error and is skipped.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be created or changed; write nothing.")
 @pass_state
-def command(state: State, bib_file: Path, tags: tuple[str, ...], dry_run: bool) -> None:
+def command(state: State, bib_file: Path, tags: tuple[str, ...], tag_map: Path | None, dry_run: bool) -> None:
     """Turn the entries of a BibTeX file into records.
 
     Each work becomes papers/<id>.yaml with its title, authors, date, venue, arXiv
@@ -68,10 +74,15 @@ def command(state: State, bib_file: Path, tags: tuple[str, ...], dry_run: bool) 
     the rest is imported, all files at once or none. Exit 1 when an entry had to be
     skipped or nothing could be imported.
 
+    With --tag-map, each new record is also tagged with the nodes its entry's
+    section (`keywords`) maps to; the map is checked before anything is read.
+    Give --tag, --tag-map or both.
+
     \b
     Examples:
       longctx import-bib survey.bib --tag rope-scaling --dry-run
       longctx import-bib survey.bib --tag rope-scaling --tag sparse-attention
+      longctx import-bib lcm.bib --tag-map data/import/lcm-tag-map.yaml
     """
     from ..bibtex.importer import plan_import
     from ..diagnostics import format_text
@@ -80,6 +91,8 @@ def command(state: State, bib_file: Path, tags: tuple[str, ...], dry_run: bool) 
     from ..write import atomic_write_many
 
     root = state.root
+    if not tags and tag_map is None:
+        raise click.UsageError("give --tag NODE, --tag-map FILE or both: new records need a place in the taxonomy")
     catalog, _ = load_catalog(root)
     for tag in tags:
         if tag not in catalog.taxonomy:
@@ -88,9 +101,20 @@ def command(state: State, bib_file: Path, tags: tuple[str, ...], dry_run: bool) 
                 " (run `longctx tags`)",
                 param_hint="--tag",
             )
+    sections = None
+    if tag_map is not None:
+        from ..bibtex.tagmap import load_tag_map
+
+        sections, problems = load_tag_map(tag_map, tag_map.as_posix(), catalog.taxonomy.nodes)
+        if problems:
+            click.secho(format_text(problems).rstrip(), fg="red")
+            click.echo("The tag map has errors; nothing imported.", err=True)
+            raise SystemExit(EXIT_DATA)
     display = bib_file.as_posix()
     text = _read_bib(bib_file, display)
-    plan = plan_import(catalog, text, display, list(dict.fromkeys(tags)), local_today(), progress=_progress)
+    plan = plan_import(
+        catalog, text, display, list(dict.fromkeys(tags)), local_today(), progress=_progress, tag_map=sections
+    )
 
     for line in format_text(plan.diagnostics).splitlines():
         click.secho(line, fg="red" if ": error: " in line else "yellow")

@@ -137,7 +137,8 @@ def _check_prose(data: dict[Any, Any], values: dict[str, Any], kind: str | None,
         ctx.report(("tldr",), "LC141", f"the TL;DR runs to {count_sentences(tldr)} sentences / {len(tldr)} "
                    f"characters; keep it to {TLDR_MAX_SENTENCES} sentences under {TLDR_MAX_CHARS} characters and "
                    "move the rest to notes")
-    if kind in PAPERISH and "tldr" not in data:
+    if kind in PAPERISH and "tldr" not in data and data.get("status") != "unread":
+        # `status: unread` says openly that nobody has summarised the work yet: no nagging for it
         ctx.report((), "LC142", "no 'tldr'; add one or two sentences, in your own words, on what the work does")
     if "added" not in data:
         ctx.report((), "LC143", f"no 'added' date; add `added: {local_today().isoformat()}`")
@@ -244,14 +245,16 @@ def check_taxonomy(doc: YamlDoc) -> tuple[Taxonomy, list[Diagnostic]]:
 
 
 def check_metrics(doc: YamlDoc) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
-    """``metrics``: the column names; ``tasks``: task type -> the metrics used for it."""
+    """``metrics``: the column names; ``tasks``: task type -> the metrics used for it;
+    ``definitions`` (optional): metric -> what it measures, in our words."""
     ctx = Ctx(doc, dt.date.max)
     spec = Obj(
         {
             "metrics": (ListOf(Str(single_line=True), min_items=1), True),
             "tasks": (MapOf(Choice(tuple(TASK_TYPES)), ListOf(Str(single_line=True))), True),
+            "definitions": (MapOf(Str(single_line=True), Str()), False),
         },
-        "a mapping with 'metrics' and 'tasks'",
+        "a mapping with 'metrics', 'tasks' and optional 'definitions'",
     )
     value = spec.check(doc.data, (), ctx)
     data = doc.data if isinstance(doc.data, dict) else {}
@@ -264,5 +267,10 @@ def check_metrics(doc: YamlDoc) -> tuple[dict[str, Any] | None, list[Diagnostic]
                 ctx.report(("tasks", str(task), i), "LC401", f"metric {metric!r} is not in the 'metrics' list"
                            f"{did_you_mean(metric, [k for k in known if isinstance(k, str)])}; add it there or fix "
                            "the name")
+    definitions = data.get("definitions") if isinstance(data.get("definitions"), dict) else {}
+    for metric in definitions:
+        if metric not in known:
+            ctx.report(("definitions", str(metric)), "LC401", f"metric {metric!r} is defined but not in the 'metrics' "
+                       f"list{did_you_mean(metric, [k for k in known if isinstance(k, str)])}")
     diags = [Diagnostic.make(d.location, "LC401", d.message) for d in ctx.diagnostics]
     return (None if diags else value), diags
