@@ -7,8 +7,8 @@ Three questions are answered here, for three users:
 
 - :meth:`Index.suggest_tags` — which taxonomy nodes a new text belongs to (``discover``,
   ``add`` / ``new`` without ``--tag``). The nearest records vote for their tags,
-  weighted by similarity, and the nodes' own words add a vote, so a node with no
-  records yet can still be suggested.
+  weighted by the square of their similarity, and the nodes' own words add a vote, so
+  a node with no records yet can still be suggested.
 - :meth:`Index.related` — the records most like a record (the "Related" list on its
   page): text similarity first, shared tags as a tie-breaking nudge.
 - :meth:`Index.assess` — how far each of a batch of new texts (an arXiv listing) is
@@ -39,10 +39,10 @@ from sklearn.preprocessing import normalize
 
 from .model import Catalog, Record, TaxonomyNode
 
-NEIGHBOURS = 10  # records that vote on a text's tags
+NEIGHBOURS = 30  # records that vote on a text's tags, each with its similarity squared (the closest count most)
 SUGGEST_BLOCK = 1000  # texts scored at once (1,000 x 10,000 records = 80 MB of similarities at most)
 NODE_WEIGHT = 0.5  # weight of a node's own words against the records' votes
-NO_NODE_VOTE = 0.25  # the votes a text must gather before its best node's confidence nears 1
+NO_NODE_VOTE = 0.1  # the votes a text must gather before its best node's confidence nears 1
 SHARED_TAG_BONUS = 0.1  # "Related": a shared tag adds this much to the text similarity
 RELATED_POOL = 4  # "Related": the tag bonus reranks the 4 x limit records whose texts are closest
 RELATED_BLOCK = 500  # rows of the all-pairs product held at once (500 x 5,000 floats = 10 MB)
@@ -156,9 +156,9 @@ class Index:
                 order = np.argpartition(-sims, k - 1, axis=1)[:, :k]
                 near = np.zeros_like(sims)
                 rows = np.arange(sims.shape[0])[:, None]
-                near[rows, order] = sims[rows, order]
+                near[rows, order] = sims[rows, order] ** 2
             else:
-                near = sims
+                near = sims**2
             votes += near @ self._tags
         # A node's confidence is its share of the votes plus a pseudo-vote for "none of these", so a
         # text that is barely like anything gets low confidences rather than 1.00 for a chance word.
