@@ -519,8 +519,30 @@ def test_fixture_records_are_valid() -> None:
     assert diags == []
 
 
-def test_golden_instructions_are_documented() -> None:
-    assert "LONGCTX_UPDATE_GOLDEN=1" in textwrap.dedent(__doc__ or "")
+def test_the_documented_regeneration_command_rewrites_the_reference_files(tmp_path: Path) -> None:
+    # Run the command this module's docstring gives, on a copy of tests/ with one golden
+    # file edited and one stale file added: it must restore the first and drop the second.
+    # (This test's name avoids the word the command selects by, or it would run itself.)
+    command = next(line.strip() for line in textwrap.dedent(__doc__ or "").splitlines()
+                   if line.strip().startswith("LONGCTX_UPDATE_GOLDEN=1 "))
+    env_part, _, argv = command.partition(" ")
+    copy = tmp_path / "tests"
+    shutil.copytree(Path(__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    golden = copy / "fixtures" / "golden"
+    edited = golden / "docs" / "timeline.md"
+    edited.write_text("stale\n", encoding="utf-8")
+    (golden / "docs" / "gone.md").write_text("stale\n", encoding="utf-8")
+    name, _, value = env_part.partition("=")
+    env = {**os.environ, name: value, "PYTHONDONTWRITEBYTECODE": "1"}
+    args = argv.split()
+    assert args[:3] == ["python", "-m", "pytest"], command
+    result = subprocess.run([sys.executable, *args[1:], "-q", "-p", "no:cacheprovider"], cwd=tmp_path,
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert " passed" in result.stdout
+    assert edited.read_bytes() == (GOLDEN / "docs" / "timeline.md").read_bytes()
+    assert not (golden / "docs" / "gone.md").exists()
+    assert sorted(p.relative_to(golden).as_posix() for p in golden.rglob("*") if p.is_file()) == golden_files()
 
 
 def test_compiled_templates_are_reused_and_an_edit_takes_effect(tmp_path: Path) -> None:
