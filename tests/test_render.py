@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import cmarkgfm
@@ -477,11 +478,41 @@ def test_template_problems_are_located_errors(tmp_path: Path, template: str, exp
     assert not (root / "docs").exists()
 
 
-def test_default_templates_are_found_in_a_checkout_and_shipped_in_the_wheel() -> None:
+def test_default_templates_are_found_in_a_checkout() -> None:
     assert package_template_dir() == REPO / "templates"
     assert (REPO / "templates" / "node.md.j2").is_file()
-    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
-    assert '[tool.hatch.build.targets.wheel.force-include]\n"templates" = "longctx_catalog/templates"' in pyproject
+
+
+def test_default_templates_and_site_settings_are_shipped_in_the_wheel(tmp_path: Path) -> None:
+    # Build the real wheel (offline: the backend is installed with the test extras), install
+    # it into a folder, and ask the installed package where its templates and settings are.
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PIP_NO_CACHE_DIR": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+                            "-q", "-w", str(tmp_path / "dist"), str(REPO)],
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "dist").glob("longctx_catalog-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+    templates = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "templates").rglob("*") if p.is_file())
+    assert templates
+    missing = [t for t in templates if f"longctx_catalog/{t}" not in names]
+    assert not missing, f"not in {wheel.name}: {missing}"
+    assert "longctx_catalog/site-default.yml" in names
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target",
+                                str(tmp_path / "site-packages"), str(wheel)],
+                               capture_output=True, text=True, env=env, timeout=300)
+    assert installed.returncode == 0, installed.stderr
+    probe = (f"import sys; sys.path.insert(0, {str(tmp_path / 'site-packages')!r}); "
+             "from longctx_catalog.render import package_template_dir; "
+             "from longctx_catalog.staging import default_config_file; "
+             "print(package_template_dir()); print(default_config_file())")
+    where = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True, cwd=tmp_path,
+                           timeout=60)
+    assert where.returncode == 0, where.stderr
+    package = tmp_path / "site-packages" / "longctx_catalog"
+    assert where.stdout.splitlines() == [str(package / "templates"), str(package / "site-default.yml")]
+    assert (package / "site-default.yml").read_bytes() == (REPO / "mkdocs.yml").read_bytes()
 
 
 # ---------------------------------------------------------------------------------
