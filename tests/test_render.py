@@ -311,8 +311,8 @@ def test_render_twice_gives_identical_bytes_and_touches_nothing(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("site", [False, True], ids=["docs", "site"])
-def test_rendering_in_a_child_gives_the_same_pages_in_the_same_order(site: bool) -> None:
-    catalog, _ = load_catalog(FIXTURE)
+def test_rendering_in_a_child_gives_the_same_pages_in_the_same_order(site: bool, tmp_path: Path) -> None:
+    catalog, _ = load_catalog(copy_fixture(tmp_path))  # a copy: rendering keeps compiled templates in the catalogue
     alone = render_catalog(catalog, site=site)
     split = render_catalog(catalog, site=site, parallel=True)
     assert list(split.pages) == list(alone.pages)
@@ -504,7 +504,7 @@ def test_default_templates_and_site_settings_are_shipped_in_the_wheel(tmp_path: 
                                capture_output=True, text=True, env=env, timeout=300)
     assert installed.returncode == 0, installed.stderr
     probe = (f"import sys; sys.path.insert(0, {str(tmp_path / 'site-packages')!r}); "
-             "from longctx_catalog.render import package_template_dir; "
+             "from longctx_catalog.templating import package_template_dir; "
              "from longctx_catalog.staging import default_config_file; "
              "print(package_template_dir()); print(default_config_file())")
     where = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True, cwd=tmp_path,
@@ -598,19 +598,38 @@ def test_compiled_templates_are_reused_and_an_edit_takes_effect(tmp_path: Path) 
     assert "# Edited" in (root / "docs" / "timeline.md").read_text(encoding="utf-8")
 
 
-def test_compiled_templates_are_cached_outside_the_catalogue(tmp_path: Path) -> None:
-    from longctx_catalog import templating
-
-    cache = templating.make_environment(tmp_path).bytecode_cache
-    assert cache is not None
-    before = set(os.listdir(cache.directory))
+def test_compiled_templates_are_cached_in_the_catalogues_cache_folder_only(tmp_path: Path) -> None:
+    # Not in the system temp folder (never pruned, shared between users): under the
+    # catalogue's git-ignored .longctx-cache/, one file per template and set of filters.
     root = copy_fixture(tmp_path)
     (root / "templates").mkdir()
-    (root / "templates" / "timeline.md.j2").write_text(f"# {tmp_path.name}\n", encoding="utf-8")
-    render_into(root)
-    assert set(os.listdir(cache.directory)) - before  # this catalogue's own template was stored
-    assert not Path(cache.directory).is_relative_to(root)
-    assert {p.name for p in root.iterdir()} == {p.name for p in FIXTURE.iterdir()} | {"docs", "templates"}
+    template = root / "templates" / "timeline.md.j2"
+    template.write_text("# Ours\n", encoding="utf-8")
+    temp = tmp_path / "system-temp"
+    temp.mkdir()
+    env = {**os.environ, "LONGCTX_TODAY": "2026-11-22", "TMPDIR": str(temp)}
+
+    def render_cli() -> None:
+        result = subprocess.run([sys.executable, "-m", "longctx_catalog", "--root", str(root), "render"],
+                                capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode == 0, result.stderr
+
+    render_cli()
+    cache = root / ".longctx-cache" / "jinja"
+    first = sorted(p.name for p in cache.iterdir())
+    templates = [*(REPO / "templates").rglob("*.j2"), template]
+    by_filters: dict[str, int] = {}
+    for name in first:  # __longctx_<filters key>_<template key>.cache
+        by_filters[name.split("_")[3]] = by_filters.get(name.split("_")[3], 0) + 1
+    # two sets of filters (the committed pages' and the site's), at most one file per template each
+    assert 0 < len(by_filters) <= 2 and max(by_filters.values()) <= len(templates), by_filters
+    template.write_text("# Edited\n", encoding="utf-8")  # recompiled in place, not added beside
+    render_cli()
+    render_cli()
+    assert sorted(p.name for p in cache.iterdir()) == first
+    assert list(temp.iterdir()) == []
+    assert {p.name for p in root.iterdir()} == {p.name for p in FIXTURE.iterdir()} | {"docs", "templates",
+                                                                                      ".longctx-cache"}
 
 
 def _tidy_reference(text: str) -> str:
