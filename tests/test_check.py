@@ -146,7 +146,7 @@ def test_json_format_locates_record_errors(pr: Path) -> None:
     assert "did you mean 'extended-rope'" in str(item["message"])
 
 
-def test_json_format_carries_stale_pages_and_warnings(pr: Path) -> None:
+def test_json_format_carries_stale_pages(pr: Path) -> None:
     record = pr / "papers" / "yarn.yaml"
     record.write_text(record.read_text(encoding="utf-8").replace("unevenly", "oddly"), encoding="utf-8")
     code, items, _ = check_json(pr, "--no-site")
