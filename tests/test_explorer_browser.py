@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 import bibtexparser
 import pytest
 
-from browser import ARTIFACTS, DESKTOP, PHONE, OpenPage, needs_chromium, serve
+from browser import ARTIFACTS, DESKTOP, PHONE, OpenPage, needs_chromium, serve, settled
 from conftest import build_site_catalogue
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -111,9 +111,9 @@ def shown_ids(page: Any) -> list[str]:
     return page.eval_on_selector_all(".lc-x-tbody .lc-x-row", "rows => rows.map(r => r.dataset.id)")
 
 
-def settle(page: Any) -> None:
+def settle(page: Any, shows: str) -> None:
     """Wait until the address bar has caught up with the view (it is updated a moment later)."""
-    page.wait_for_timeout(400)
+    page.wait_for_function(f"() => location.search.includes({json.dumps(shows)})")
 
 
 # ---------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def test_a_shared_url_restores_the_view(open_page: OpenPage, site: Path) -> None
     page.locator(".lc-x-tree li", has_text="Methodology").first.locator("input").check()
     page.locator('[data-facet="year"] .lc-x-chip', has_text="Since 2023").click()
     page.locator('[data-sort="title"] button').click()
-    settle(page)
+    settle(page, "sort=title")  # the last change made
     url = page.url
     query = parse_qs(urlsplit(url).query)
     assert query == {"text": ["context"], "topic": ["methodology"], "from": ["2023"], "sort": ["title"]}
@@ -429,6 +429,7 @@ def test_screenshots(open_page: OpenPage, site: Path, name: str, path: str, view
             assert chart["colours"] >= 4, f"chart {i} is blank"
         for upper, lower in itertools.pairwise(boxes):
             assert upper["y"] + upper["height"] <= lower["y"] or upper["x"] + upper["width"] <= lower["x"]
+    settled(page)
     ARTIFACTS.mkdir(exist_ok=True)
     png = page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=path.startswith("statistics"))
     whole = pixels(page, png)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from browser import ARTIFACTS, DESKTOP, PHONE, OpenPage, needs_chromium, serve
+from browser import ARTIFACTS, DESKTOP, PHONE, OpenPage, needs_chromium, serve, settled
 from conftest import XSS_TITLE
 
 pytestmark = needs_chromium
@@ -33,7 +33,7 @@ def base_url(built_site: Path) -> Iterator[str]:
 
 def _shot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.wait_for_timeout(600)  # let Material's fade-ins (tabs, header) finish
+    settled(page)  # Material's fade-ins (tabs, header) finished
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
@@ -87,7 +87,7 @@ def test_dark_mode_toggle(open_page: OpenPage) -> None:
     assert body.get_attribute("data-md-color-scheme") == "default"
     page.locator("form[data-md-component='palette'] label:not([hidden])").click()
     assert body.get_attribute("data-md-color-scheme") == "slate"
-    page.reload(wait_until="networkidle")  # the choice is remembered
+    page.reload(wait_until="load")  # the choice is remembered
     assert body.get_attribute("data-md-color-scheme") == "slate"
     page.locator("form[data-md-component='palette'] label:not([hidden])").click()
     assert body.get_attribute("data-md-color-scheme") == "default"
@@ -111,7 +111,7 @@ def test_a_hostile_title_is_text_and_runs_nothing(open_page: OpenPage, base_url:
     assert page.title().startswith(XSS_TITLE)
     assert page.locator("img[src='x']").count() == 0
     for path in ("methodology/extended-rope/rope-scaling/", "timeline/", "techniques/", "papers/hostile/"):
-        page.goto(base_url + path, wait_until="networkidle")
+        page.goto(base_url + path, wait_until="load")
         assert page.locator("img[src='x']").count() == 0, path
         assert page.locator("article script").count() == 0, path
     # the watcher's dialog check (at teardown) is what proves no onerror ran
