@@ -505,7 +505,7 @@ def test_default_templates_and_site_settings_are_shipped_in_the_wheel(tmp_path: 
     assert installed.returncode == 0, installed.stderr
     probe = (f"import sys; sys.path.insert(0, {str(tmp_path / 'site-packages')!r}); "
              "from longctx_catalog.templating import package_template_dir; "
-             "from longctx_catalog.staging import default_config_file; "
+             "from longctx_catalog.siteconfig import default_config_file; "
              "print(package_template_dir()); print(default_config_file())")
     where = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True, cwd=tmp_path,
                            timeout=60)
