@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ARTIFACTS_VARIABLE = "LONGCTX_TEST_ARTIFACTS"  # a folder to keep the screenshots in, for a person to look at
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps"]
 DESKTOP = {"width": 1280, "height": 900}

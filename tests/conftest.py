@@ -250,6 +250,18 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # site as ``base_url``)
 
 
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: the folder named by LONGCTX_TEST_ARTIFACTS, else pytest's temp folder
+    (so a run leaves nothing in the checkout)."""
+    from browser import ARTIFACTS_VARIABLE
+
+    chosen = os.environ.get(ARTIFACTS_VARIABLE)
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's headless Chromium through Playwright, one per test module."""

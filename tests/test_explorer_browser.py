@@ -4,7 +4,7 @@ The site is served on 127.0.0.1 by a thread running ``http.server``; every page 
 test opens is watched: console errors, uncaught exceptions, dialogs (an injected
 script running) and requests leaving 127.0.0.1 (refused) fail the test.
 Screenshots of the explorer and the statistics page, on a desktop and a phone, go
-to ``test-artifacts/``.
+to the folder LONGCTX_TEST_ARTIFACTS names (else pytest's temp folder).
 
 Skipped only when ``/usr/bin/chromium`` is missing (CI installs the ``chromium``
 package); never with a downloaded browser.
@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 import bibtexparser
 import pytest
 
-from browser import ARTIFACTS, DESKTOP, PHONE, OpenPage, needs_chromium, serve, settled
+from browser import DESKTOP, PHONE, OpenPage, needs_chromium, serve, settled
 from conftest import build_site_catalogue
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -394,7 +394,7 @@ SCREENS = [
 
 
 @pytest.mark.parametrize(("name", "path", "viewport", "scheme"), SCREENS, ids=[s[0] for s in SCREENS])
-def test_screenshots(open_page: OpenPage, site: Path, name: str, path: str, viewport: dict[str, int],
+def test_screenshots(open_page: OpenPage, site: Path, artifacts: Path, name: str, path: str, viewport: dict[str, int],
                      scheme: str) -> None:
     page = open_page(path, viewport=viewport, color_scheme=scheme)
     width = viewport["width"]
@@ -430,8 +430,7 @@ def test_screenshots(open_page: OpenPage, site: Path, name: str, path: str, view
         for upper, lower in itertools.pairwise(boxes):
             assert upper["y"] + upper["height"] <= lower["y"] or upper["x"] + upper["width"] <= lower["x"]
     settled(page)
-    ARTIFACTS.mkdir(exist_ok=True)
-    png = page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=path.startswith("statistics"))
+    png = page.screenshot(path=str(artifacts / f"{name}.png"), full_page=path.startswith("statistics"))
     whole = pixels(page, png)
     assert whole["width"] == width and whole["height"] >= viewport["height"]
     assert whole["colours"] >= 16
