@@ -131,6 +131,8 @@ VERB_ARGS = {
     "add": ["2309.00071", "--tag", "rope-scaling"],
     "import-bib": ["refs.bib", "--tag", "rope-scaling"],
     "new": ["--title", "A Study", "--tag", "rope-scaling", "--no-input"],
+    "pr-summary": ["--base", "HEAD"],
+    "suggest": ["refs.bib"],  # any file: the catalogue is looked for before the body is read
 }
 NEEDS_NO_CATALOGUE = {"schema"}  # prints the record format, which is the tool's, not a catalogue's
 
