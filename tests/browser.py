@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ARTIFACTS_VARIABLE = "LONGCTX_TEST_ARTIFACTS"  # a folder to keep the screenshots in, for a person to look at
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps"]
 DESKTOP = {"width": 1280, "height": 900}
@@ -86,7 +86,7 @@ class Watched:
 
 @contextlib.contextmanager
 def page_opener(browser: Any, base_url: str) -> Iterator[OpenPage]:
-    """``open_(path, viewport=..., color_scheme=..., clipboard=False)`` -> a watched Playwright page.
+    """``open_(path, viewport=..., color_scheme=..., clipboard=False, wait_until="load")`` -> a watched page.
 
     On exit every page's context is closed and what the pages did wrong fails the test.
     """
@@ -101,7 +101,7 @@ def page_opener(browser: Any, base_url: str) -> Iterator[OpenPage]:
             route.abort()
 
     def open_(path: str, *, viewport: dict[str, int] = DESKTOP, color_scheme: str = "light",
-              clipboard: bool = False) -> Any:
+              clipboard: bool = False, wait_until: str = "load") -> Any:
         context = browser.new_context(viewport=viewport, color_scheme=color_scheme, device_scale_factor=1,
                                       accept_downloads=True)
         contexts.append(context)
@@ -113,10 +113,23 @@ def page_opener(browser: Any, base_url: str) -> Iterator[OpenPage]:
                 if m.type == "error" else None)
         page.on("pageerror", lambda e: watched.page_errors.append(str(e)))
         page.on("dialog", lambda d: (watched.dialogs.append(d.message), d.dismiss()))
-        page.goto(base_url + path, wait_until="networkidle")
+        # "load": the page and its scripts are in; tests then wait for what they need (the
+        # explorer's ready class, a search result), not for the network to fall idle, which
+        # costs 500 ms a page and never comes while a live-reload poll is open.
+        page.goto(base_url + path, wait_until=wait_until)  # type: ignore[arg-type]
         return page
 
     yield open_
     for context in contexts:
         context.close()
     watched.check()
+
+
+# Material fades its header and tabs in; a screenshot waits until no animation or transition runs.
+ANIMATIONS_DONE = "() => document.getAnimations().every(a => a.playState !== 'running')"
+
+
+def settled(page: Any) -> Any:
+    """``page`` once every CSS animation and transition on it has finished."""
+    page.wait_for_function(ANIMATIONS_DONE)
+    return page

@@ -7,8 +7,10 @@ added); they build the catalogue they need with :func:`make_catalog`.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
@@ -106,6 +108,59 @@ def _pinned_today(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
         monkeypatch.setenv("LONGCTX_TODAY", TODAY.isoformat())
 
 
+def _is_loopback(host: object) -> bool:
+    if host in (None, "", b"", "localhost", b"localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.decode() if isinstance(host, bytes) else str(host)).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """No test reaches the network: in this process, looking up or connecting to any host
+    that is not loopback fails at once (a lookup would itself send a DNS query).
+
+    Tests must not rely on proxy settings for this (a proxy on 127.0.0.1 would pass a
+    loopback check and reach the internet), so tests that make requests also clear the
+    proxy variables. The hosts refused are listed in the returned list, for tests that
+    want to see that a request was attempted and stopped here.
+    """
+    refused: list[str] = []
+    real_getaddrinfo = socket.getaddrinfo
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _is_loopback(host):
+            refused.append(str(host))
+            raise socket.gaierror(socket.EAI_NONAME, f"tests reach no network: {host} is not loopback")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def check(sock: socket.socket, address: Any) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+            refused.append(str(address[0]))
+            raise ConnectionRefusedError(f"tests reach no network: {address[0]} is not loopback")
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        check(sock, address)
+        return real_connect(sock, address)
+
+    def connect_ex(sock: socket.socket, address: Any) -> int:
+        check(sock, address)
+        return real_connect_ex(sock, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    return refused
+
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+                   "no_proxy", "NO_PROXY")
+
+
 # ---------------------------------------------------------------------------------
 # The site, built once per test session (tests/test_site.py and test_site_browser.py)
 
@@ -193,6 +248,18 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # ---------------------------------------------------------------------------------
 # The browser tests' fixtures (tests/browser.py has the pieces; each module serves its own
 # site as ``base_url``)
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: the folder named by LONGCTX_TEST_ARTIFACTS, else pytest's temp folder
+    (so a run leaves nothing in the checkout)."""
+    from browser import ARTIFACTS_VARIABLE
+
+    chosen = os.environ.get(ARTIFACTS_VARIABLE)
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -113,3 +114,50 @@ def test_github_format_gives_annotations(pr: Path) -> None:
     assert re.search(r"^::error file=papers/yarn\.yaml,line=\d+,col=\d+,title=LC201 unknown-tag::"
                      r"papers/yarn\.yaml:\d+:\d+: unknown tag",
                      result.stdout, re.M), result.stdout
+
+
+JSON_KEYS = ["path", "line", "column", "severity", "code", "symbol", "message"]
+
+
+def check_json(root: Path, *args: str) -> tuple[int, list[dict[str, object]], str]:
+    """`longctx check --format json`: exit code, the parsed list (stdout must be only JSON), stderr."""
+    result = run_longctx(root, "check", "--format", "json", *args)
+    return result.returncode, json.loads(result.stdout), result.stderr
+
+
+def test_json_format_is_an_empty_list_when_clean(pr: Path) -> None:
+    code, items, stderr = check_json(pr, "--no-site")
+    assert code == 0 and items == []
+    assert "check passed" in stderr  # the summary stays on stderr, out of the JSON
+
+
+def test_json_format_locates_record_errors(pr: Path) -> None:
+    record = pr / "papers" / "yarn.yaml"
+    text = record.read_text(encoding="utf-8").replace("rope-scaling", "extended-rop")
+    record.write_text(text, encoding="utf-8")
+    code, items, stderr = check_json(pr, "--no-site")
+    assert code == 1 and "check failed" in stderr
+    (item,) = items
+    assert list(item) == JSON_KEYS
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "extended-rop" in t)
+    column = text.splitlines()[line - 1].index("extended-rop") + 1
+    assert (item["path"], item["line"], item["column"]) == ("papers/yarn.yaml", line, column)
+    assert (item["severity"], item["code"], item["symbol"]) == ("error", "LC201", "unknown-tag")
+    assert "did you mean 'extended-rope'" in str(item["message"])
+
+
+def test_json_format_carries_stale_pages(pr: Path) -> None:
+    record = pr / "papers" / "yarn.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("unevenly", "oddly"), encoding="utf-8")
+    code, items, _ = check_json(pr, "--no-site", "--fresh")
+    assert code == 1 and items
+    assert all(list(i) == JSON_KEYS and i["code"] == "LC705" and i["severity"] == "error" for i in items)
+    assert all(str(i["path"]).startswith("docs/") or i["path"] == "README.md" for i in items)
+
+
+def test_json_format_carries_warnings(pr: Path) -> None:
+    record = pr / "papers" / "yarn.yaml"
+    record.write_text(re.sub(r"(?m)^added: .*\n", "", record.read_text(encoding="utf-8")), encoding="utf-8")
+    code, items, _ = check_json(pr, "--no-site")
+    assert code == 1  # a warning fails check too
+    assert [(i["path"], i["severity"]) for i in items] == [("papers/yarn.yaml", "warning")]

@@ -123,3 +123,36 @@ def test_schema_markdown_lists_every_field() -> None:
     out = run("schema", "--format", "markdown").stdout
     for name in FIELD_ORDER:
         assert f"| `{name}` |" in out
+
+
+# Arguments each verb needs to get as far as looking for the catalogue (a verb not
+# listed here is run bare, so a new verb is covered as soon as it exists).
+VERB_ARGS = {
+    "add": ["2309.00071", "--tag", "rope-scaling"],
+    "import-bib": ["refs.bib", "--tag", "rope-scaling"],
+    "new": ["--title", "A Study", "--tag", "rope-scaling", "--no-input"],
+    "pr-summary": ["--base", "HEAD"],
+    "suggest": ["refs.bib"],  # any file: the catalogue is looked for before the body is read
+}
+NEEDS_NO_CATALOGUE = {"schema"}  # prints the record format, which is the tool's, not a catalogue's
+
+
+@pytest.mark.parametrize("name", sorted(set(cli.commands) - NEEDS_NO_CATALOGUE))
+def test_every_verb_outside_a_catalogue_exits_2_and_writes_nothing(tmp_path: Path, name: str) -> None:
+    outside = tmp_path / "not-a-catalogue"
+    outside.mkdir()
+    (outside / "refs.bib").write_text("@article{peng2023, title={YaRN}, year={2023}}\n", encoding="utf-8")
+    for args in ([name, *VERB_ARGS.get(name, [])], ["--root", str(outside), name, *VERB_ARGS.get(name, [])]):
+        result = run(*args, cwd=outside)
+        assert result.returncode == 2, (args, result.stderr)
+        said = "is not a catalogue: it has no taxonomy.yaml" if "--root" in args else "no taxonomy.yaml found in"
+        assert said in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+        assert [p.name for p in outside.iterdir()] == ["refs.bib"]
+
+
+@pytest.mark.parametrize("name", sorted(NEEDS_NO_CATALOGUE))
+def test_verbs_that_need_no_catalogue_work_outside_one(tmp_path: Path, name: str) -> None:
+    result = run(name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout and list(tmp_path.iterdir()) == []

@@ -4,7 +4,7 @@ The site is served on 127.0.0.1 by a thread running ``http.server``; every page 
 test opens is watched: console errors, uncaught exceptions, dialogs (an injected
 script running) and requests leaving 127.0.0.1 (refused) fail the test.
 Screenshots of the explorer and the statistics page, on a desktop and a phone, go
-to ``test-artifacts/``.
+to the folder LONGCTX_TEST_ARTIFACTS names (else pytest's temp folder).
 
 Skipped only when ``/usr/bin/chromium`` is missing (CI installs the ``chromium``
 package); never with a downloaded browser.
@@ -12,8 +12,10 @@ package); never with a downloaded browser.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import itertools
 import json
 import unicodedata
 import urllib.request
@@ -26,7 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 import bibtexparser
 import pytest
 
-from browser import ARTIFACTS, DESKTOP, PHONE, OpenPage, needs_chromium, serve
+from browser import DESKTOP, PHONE, OpenPage, needs_chromium, serve, settled
 from conftest import build_site_catalogue
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -109,9 +111,9 @@ def shown_ids(page: Any) -> list[str]:
     return page.eval_on_selector_all(".lc-x-tbody .lc-x-row", "rows => rows.map(r => r.dataset.id)")
 
 
-def settle(page: Any) -> None:
+def settle(page: Any, shows: str) -> None:
     """Wait until the address bar has caught up with the view (it is updated a moment later)."""
-    page.wait_for_timeout(400)
+    page.wait_for_function(f"() => location.search.includes({json.dumps(shows)})")
 
 
 # ---------------------------------------------------------------------------------
@@ -207,7 +209,7 @@ def test_a_shared_url_restores_the_view(open_page: OpenPage, site: Path) -> None
     page.locator(".lc-x-tree li", has_text="Methodology").first.locator("input").check()
     page.locator('[data-facet="year"] .lc-x-chip', has_text="Since 2023").click()
     page.locator('[data-sort="title"] button').click()
-    settle(page)
+    settle(page, "sort=title")  # the last change made
     url = page.url
     query = parse_qs(urlsplit(url).query)
     assert query == {"text": ["context"], "topic": ["methodology"], "from": ["2023"], "sort": ["title"]}
@@ -351,19 +353,89 @@ def test_downloads_are_linked_and_served(open_page: OpenPage, base_url: str) -> 
 # Screenshots
 
 
-@pytest.mark.parametrize(("name", "path", "viewport", "scheme"), [
+# The pixels a screenshot holds, measured in the page itself (no image library needed):
+# its size, mean luminance (0-255) and how many distinct colours (4 bits a channel) it has.
+PIXELS_JS = """async (b64) => {
+  const img = new Image();
+  img.src = "data:image/png;base64," + b64;
+  await img.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = img.width; canvas.height = img.height;
+  const ctx = canvas.getContext("2d");
+  ctx.drawImage(img, 0, 0);
+  const d = ctx.getImageData(0, 0, img.width, img.height).data;
+  let sum = 0; const colours = new Set();
+  for (let i = 0; i < d.length; i += 4) {
+    sum += 0.2126 * d[i] + 0.7152 * d[i + 1] + 0.0722 * d[i + 2];
+    colours.add(((d[i] >> 4) << 8) | ((d[i + 1] >> 4) << 4) | (d[i + 2] >> 4));
+  }
+  return {width: img.width, height: img.height, mean: sum / (d.length / 4), colours: colours.size};
+}"""
+
+
+def pixels(page: Any, png: bytes) -> dict[str, float]:
+    return page.evaluate(PIXELS_JS, base64.b64encode(png).decode("ascii"))
+
+
+def box(page: Any, selector: str) -> dict[str, float]:
+    found = page.locator(selector).first.bounding_box()
+    assert found is not None, f"{selector} is not displayed"
+    return found
+
+
+SCREENS = [
     ("explorer-desktop", "explorer/", DESKTOP, "light"),
     ("explorer-desktop-dark", "explorer/?topic=extended-rope&from=2023&code=official", DESKTOP, "dark"),
     ("explorer-phone", "explorer/", PHONE, "light"),
     ("statistics-desktop", "statistics/", DESKTOP, "light"),
     ("statistics-desktop-dark", "statistics/", DESKTOP, "dark"),
     ("statistics-phone", "statistics/", PHONE, "light"),
-])
-def test_screenshots(open_page: OpenPage, name: str, path: str, viewport: dict[str, int], scheme: str) -> None:
+]
+
+
+@pytest.mark.parametrize(("name", "path", "viewport", "scheme"), SCREENS, ids=[s[0] for s in SCREENS])
+def test_screenshots(open_page: OpenPage, site: Path, artifacts: Path, name: str, path: str, viewport: dict[str, int],
+                     scheme: str) -> None:
     page = open_page(path, viewport=viewport, color_scheme=scheme)
+    width = viewport["width"]
+    # layout facts the screenshot must show
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing sticks out sideways
     if path.startswith("explorer"):
         ready(page)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=path.startswith("statistics"))
-    assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
-
+        rows = shown_ids(page)
+        if "?" in path:  # the view in the address: extended RoPE, from 2023, official code
+            data = {r["i"]: r for r in explorer_data(site)["rows"]}
+            expected = [i for i in data if i in under(site, "extended-rope") and data[i].get("c") == 2
+                        and int(data[i].get("d", "0")[:4]) >= 2023]
+            assert 0 < len(rows) < len(data) and rows == expected
+        else:
+            assert rows == [r["i"] for r in explorer_data(site)["rows"]]
+        table = box(page, ".lc-x-table")
+        assert table["x"] >= 0 and table["x"] + table["width"] <= width and table["height"] > 0
+        if viewport is DESKTOP:  # the filters beside the table, side by side
+            facets = box(page, ".lc-x-facets")
+            assert facets["x"] + facets["width"] <= table["x"] and facets["y"] < table["y"] + table["height"]
+        else:  # on a phone the filters wait behind their button
+            assert page.locator(".lc-x-facets").is_hidden() and page.locator(".lc-x-toggle").is_visible()
+        shot = pixels(page, page.locator(".lc-x-tbody .lc-x-row").first.screenshot())
+        assert shot["colours"] >= 4, "the first row shows nothing"
+    else:
+        charts = page.locator("svg.lc-chart")
+        assert charts.count() == 4
+        boxes = [charts.nth(i).bounding_box() for i in range(4)]
+        for i, b in enumerate(boxes):
+            assert b is not None and b["x"] >= 0 and b["x"] + b["width"] <= width and b["height"] > 50, i
+            chart = pixels(page, charts.nth(i).screenshot())
+            assert chart["colours"] >= 4, f"chart {i} is blank"
+        for upper, lower in itertools.pairwise(boxes):
+            assert upper["y"] + upper["height"] <= lower["y"] or upper["x"] + upper["width"] <= lower["x"]
+    settled(page)
+    png = page.screenshot(path=str(artifacts / f"{name}.png"), full_page=path.startswith("statistics"))
+    whole = pixels(page, png)
+    assert whole["width"] == width and whole["height"] >= viewport["height"]
+    assert whole["colours"] >= 16
+    # the colour scheme asked for is the one painted: white paper or Material's dark slate
+    if scheme == "light":
+        assert whole["mean"] > 200, whole
+    else:
+        assert whole["mean"] < 80, whole

@@ -133,8 +133,18 @@ def test_site_url_makes_absolute_links_and_tag_authority(catalogue: Path) -> Non
 
 
 def test_limit_keeps_the_newest(catalogue: Path) -> None:
-    feed = check_atom(feeds(catalogue, limit=3)["feed.xml"])
-    assert len(feed.findall(f"{A}entry")) == 3
+    def ids(text: str) -> list[str]:
+        return [e.find(f"{A}id").text for e in check_atom(text).findall(f"{A}entry")]
+
+    everything = feeds(catalogue)
+    limited = feeds(catalogue, limit=3)
+    assert len(ids(everything["feed.xml"])) > 3  # else the limit would cut nothing
+    # the three kept are the full feed's first three: the newest, in order (not the oldest, not any three)
+    assert ids(limited["feed.xml"]) == ids(everything["feed.xml"])[:3]
+    updated = [e.find(f"{A}updated").text for e in check_atom(limited["feed.xml"]).findall(f"{A}entry")]
+    assert updated[0] == "2026-11-23T00:00:00Z"  # yarn's new version, the newest event
+    for path in limited:
+        assert ids(limited[path]) == ids(everything[path])[:3], path
 
 
 def test_feeds_are_deterministic_and_dated_by_the_data(catalogue: Path) -> None:

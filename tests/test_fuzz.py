@@ -111,8 +111,17 @@ _counter = itertools.count()
 def test_taxonomy_is_fuzz_safe_too() -> None:
     from longctx_catalog.schema.checks import check_taxonomy
 
-    for text in [MINI_TAXONOMY, "- 1\n- [2]\n", "- {id: a, title: A, children: [{id: a, title: B}]}\n", "{}\n"]:
+    # each broken shape must be reported (with the code and the place), the good one not at all
+    cases = [
+        (MINI_TAXONOMY, []),
+        ("- 1\n- [2]\n", [("LC301", 1, 3), ("LC301", 2, 3)]),
+        ("- {id: a, title: A, children: [{id: a, title: B}]}\n", [("LC302", 1, 37)]),
+        ("{}\n", [("LC301", 1, 1)]),
+    ]
+    for text, expected in cases:
         doc, diags = parse_yaml(text, "taxonomy.yaml")
         assert doc is not None
         _, more = check_taxonomy(doc)
-        assert all(d.location.path == "taxonomy.yaml" for d in diags + more)
+        found = diags + more
+        assert all(d.location.path == "taxonomy.yaml" and d.message for d in found)
+        assert [(d.code, d.location.line, d.location.column) for d in found] == expected, text

@@ -1,8 +1,10 @@
 """`longctx links --online` against a small HTTP server on 127.0.0.1 started by the test.
 
-No request leaves this machine: the tests point every proxy variable at a closed local
-port (with 127.0.0.1 exempt), so a stray request to a real host fails at once instead of
-reaching the internet.
+No request leaves this machine, and that does not depend on proxy settings: conftest's
+``loopback_only`` guard makes every lookup of, or connection to, a host that is not
+loopback fail at once in this process (github.com pages included, which the checker
+fetches when the GitHub API does not answer), and the proxy variables are cleared so no
+request is routed through a proxy on 127.0.0.1 either.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import PROXY_VARIABLES
 from longctx_catalog.cli import cli
 from longctx_catalog.linkcheck import LinkChecker
 
@@ -31,6 +34,7 @@ class _Server(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.hits: Counter[tuple[str, str]] = Counter()
+        self.auth: defaultdict[str, set[str | None]] = defaultdict(set)  # path -> Authorization headers seen
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
@@ -75,6 +79,7 @@ class _Handler(BaseHTTPRequestHandler):
         srv = self.server
         with srv.lock:
             srv.hits[(method, path.split("?")[0])] += 1
+            srv.auth[path.split("?")[0]].add(self.headers.get("Authorization"))
             srv.in_flight += 1
             srv.max_in_flight = max(srv.max_in_flight, srv.in_flight)
         try:
@@ -123,6 +128,16 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(0.01)
             time.sleep(0.05)
             return self._answer(200)
+        if path.startswith("/hold/"):
+            # /hold/N/S?i: held until N requests have been in flight at once (or S seconds
+            # pass), so a client that really runs N at a time gets there at once, whatever
+            # the timing, and one that runs fewer is seen to.
+            _, _, wanted_text, seconds = path.split("?")[0].split("/")
+            wanted = int(wanted_text)
+            deadline = time.monotonic() + float(seconds)
+            while self.server.max_in_flight < wanted and time.monotonic() < deadline:  # reached once: all go
+                time.sleep(0.01)
+            return self._answer(200)
         if path.startswith("/limited/"):
             return self._answer(403, {"X-RateLimit-Remaining": "0"}, b'{"message": "API rate limit exceeded"}')
         if path.startswith("/api/repos/"):
@@ -140,10 +155,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Server]:
-    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.setenv(var, "http://127.0.0.1:9")  # discard port: nothing listens, nothing leaks
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    for var in PROXY_VARIABLES:  # straight to the loopback server, never through a proxy
+        monkeypatch.delenv(var, raising=False)
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     srv = _Server()
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
@@ -227,14 +240,15 @@ def test_github_repositories_via_the_api(server: _Server) -> None:
 
 
 @pytest.mark.parametrize("api", ["limited", "nothing-listens"])
-def test_an_unusable_api_is_noted_and_not_asked_again(server: _Server, api: str) -> None:
+def test_an_unusable_api_is_noted_and_not_asked_again(server: _Server, api: str, loopback_only: list[str]) -> None:
     base = f"{server.base}/limited" if api == "limited" else "http://127.0.0.1:9"
     c = checker(server, github_api=base, retries=0)
-    # Without the API the page itself is fetched; here the proxy guard makes that fail at once, so the
+    # Without the API the page itself is fetched; here the loopback guard makes that fail at once, so the
     # repository is "could not verify" -- never "dead", and never "archived".
     for repo in ("owner/archived-repo", "owner/live-repo"):
         out = c.check(f"https://github.com/{repo}")
         assert out.status == "unverified" and not out.archived
+    assert set(loopback_only) == {"github.com"}  # attempted, and stopped before any packet left
     assert c.api_note is not None and "did not answer" in c.api_note and "GITHUB_TOKEN" in c.api_note
     assert sum(n for (_, path), n in server.hits.items() if path.startswith("/limited/")) == (
         1 if api == "limited" else 0)
@@ -310,3 +324,67 @@ def test_cli_online_passes_when_links_are_alive(server: _Server, tmp_path: Path)
                                       f"{server.base}/api"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
+
+
+def _repo_records(root: Path, urls: list[str], repos: list[str]) -> None:
+    root.mkdir(parents=True)
+    (root / "taxonomy.yaml").write_text("- id: t\n  title: T\n", encoding="utf-8")
+    (root / "papers").mkdir()
+    for i, url in enumerate(urls):
+        (root / "papers" / f"p{i}.yaml").write_text(f"id: p{i}\ntitle: P{i}\ntags: [t]\nlinks:\n  project: {url}\n",
+                                                    encoding="utf-8")
+    for i, repo in enumerate(repos):
+        (root / "papers" / f"r{i}.yaml").write_text(
+            f"id: r{i}\ntitle: R{i}\ntags: [t]\ncode:\n  - url: https://github.com/{repo}\n    official: true\n",
+            encoding="utf-8")
+
+
+@pytest.mark.parametrize("token", ["ghp-test-token", None])
+def test_cli_sends_github_token_to_the_api_only(server: _Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 token: str | None, loopback_only: list[str]) -> None:
+    if token:
+        monkeypatch.setenv("GITHUB_TOKEN", token)
+    root = tmp_path / "cat"
+    _repo_records(root, [f"{server.base}/ok"], ["owner/live-repo", "owner/archived-repo"])
+    result = CliRunner().invoke(cli, ["--root", str(root), "links", "--online", "--format", "json",
+                                      "--github-api", f"{server.base}/api"], catch_exceptions=False)
+    assert [d["code"] for d in json.loads(result.stdout)] == ["LC914"], result.output  # the archived one
+    api = {path: seen for path, seen in server.auth.items() if path.startswith("/api/")}
+    assert set(api) == {"/api/repos/owner/live-repo", "/api/repos/owner/archived-repo"}
+    expected = f"Bearer {token}" if token else None
+    assert all(seen == {expected} for seen in api.values()), api
+    assert server.auth["/ok"] == {None}  # the token goes to the API only, never to other sites
+    assert loopback_only == []
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_cli_concurrency_is_the_number_of_requests_in_flight(server: _Server, tmp_path: Path,
+                                                              concurrency: int) -> None:
+    # two host names for the one server (at most 2 requests per host), so 3 at once is possible
+    hosts = [server.base, server.base.replace("127.0.0.1", "localhost")]
+    # with 3 the requests are held until 3 overlap; with 1 they would be held until 2 overlap,
+    # which must never happen (each then waits out its 0.3 s)
+    hold = "/hold/3/5" if concurrency == 3 else "/hold/2/0.3"
+    urls = [f"{hosts[i % 2]}{hold}?{i}" for i in range(3)]
+    root = tmp_path / "cat"
+    _repo_records(root, urls, [])
+    result = CliRunner().invoke(cli, ["--root", str(root), "links", "--online", "--concurrency", str(concurrency),
+                                      "--github-api", f"{server.base}/api"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert server.hits[("HEAD", hold)] == 3
+    assert server.max_in_flight == concurrency
+
+
+def test_the_guard_stops_lookups_and_connections_off_loopback(loopback_only: list[str]) -> None:
+    import socket
+    import urllib.request
+
+    with pytest.raises(socket.gaierror):
+        socket.getaddrinfo("github.com", 443)
+    with socket.socket() as sock, pytest.raises(ConnectionRefusedError):
+        sock.connect(("192.0.2.1", 80))  # TEST-NET-1: the guard answers before any packet is sent
+    with pytest.raises(OSError):
+        urllib.request.urlopen("https://api.github.com/", timeout=1)
+    assert loopback_only == ["github.com", "192.0.2.1", "api.github.com"]
+    with socket.socket() as sock:  # loopback is untouched
+        sock.bind(("127.0.0.1", 0))

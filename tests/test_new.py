@@ -94,10 +94,33 @@ def test_missing_or_bad_options_are_usage_errors(fake: FakeArxiv, root: Path, ar
 
 
 def test_a_title_already_catalogued_is_refused(fake: FakeArxiv, root: Path) -> None:
+    before = snapshot(root)
     result = longctx(fake, root, "new", "--title", "YaRN - efficient context window extension of large language "
                      "models", "--tag", "rope-scaling", "--no-input")
     assert result.returncode == 1
     assert "papers/yarn.yaml" in result.stderr
+    assert result.stdout == ""
+    assert changed(before, snapshot(root)) == []  # nothing written, nothing touched, no temp file left
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        # the id of an existing record, and of a file in papers/ that does not load as a record
+        (["--title", "Another Study", "--id", "yarn"], 2, "id 'yarn' is already used"),
+        (["--title", "Another Study", "--id", "broken"], 2, "id 'broken' is already used"),
+        # an arXiv id the catalogue already holds (refused before any request)
+        (["--title", "Another Study", "--arxiv", "2309.00071"], 2, "2309.00071 is already in the catalogue"),
+    ],
+)
+def test_refusals_write_nothing(fake: FakeArxiv, root: Path, args: list[str], code: int, message: str) -> None:
+    (root / "papers" / "broken.yaml").write_text("id: [not, a, record\n", encoding="utf-8")
+    fake.always = "503"
+    before = snapshot(root)
+    result = longctx(fake, root, "new", "--tag", "rope-scaling", "--no-input", *args, LONGCTX_ARXIV_RETRIES="0")
+    assert result.returncode == code, result.stderr
+    assert message in result.stderr
+    assert changed(before, snapshot(root)) == []
 
 
 def test_interactive_session_asks_and_searches_the_taxonomy(root: Path) -> None:

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import cmarkgfm
@@ -310,8 +311,8 @@ def test_render_twice_gives_identical_bytes_and_touches_nothing(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("site", [False, True], ids=["docs", "site"])
-def test_rendering_in_a_child_gives_the_same_pages_in_the_same_order(site: bool) -> None:
-    catalog, _ = load_catalog(FIXTURE)
+def test_rendering_in_a_child_gives_the_same_pages_in_the_same_order(site: bool, tmp_path: Path) -> None:
+    catalog, _ = load_catalog(copy_fixture(tmp_path))  # a copy: rendering keeps compiled templates in the catalogue
     alone = render_catalog(catalog, site=site)
     split = render_catalog(catalog, site=site, parallel=True)
     assert list(split.pages) == list(alone.pages)
@@ -477,11 +478,41 @@ def test_template_problems_are_located_errors(tmp_path: Path, template: str, exp
     assert not (root / "docs").exists()
 
 
-def test_default_templates_are_found_in_a_checkout_and_shipped_in_the_wheel() -> None:
+def test_default_templates_are_found_in_a_checkout() -> None:
     assert package_template_dir() == REPO / "templates"
     assert (REPO / "templates" / "node.md.j2").is_file()
-    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
-    assert '[tool.hatch.build.targets.wheel.force-include]\n"templates" = "longctx_catalog/templates"' in pyproject
+
+
+def test_default_templates_and_site_settings_are_shipped_in_the_wheel(tmp_path: Path) -> None:
+    # Build the real wheel (offline: the backend is installed with the test extras), install
+    # it into a folder, and ask the installed package where its templates and settings are.
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PIP_NO_CACHE_DIR": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+                            "-q", "-w", str(tmp_path / "dist"), str(REPO)],
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "dist").glob("longctx_catalog-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+    templates = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "templates").rglob("*") if p.is_file())
+    assert templates
+    missing = [t for t in templates if f"longctx_catalog/{t}" not in names]
+    assert not missing, f"not in {wheel.name}: {missing}"
+    assert "longctx_catalog/site-default.yml" in names
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target",
+                                str(tmp_path / "site-packages"), str(wheel)],
+                               capture_output=True, text=True, env=env, timeout=300)
+    assert installed.returncode == 0, installed.stderr
+    probe = (f"import sys; sys.path.insert(0, {str(tmp_path / 'site-packages')!r}); "
+             "from longctx_catalog.templating import package_template_dir; "
+             "from longctx_catalog.siteconfig import default_config_file; "
+             "print(package_template_dir()); print(default_config_file())")
+    where = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True, cwd=tmp_path,
+                           timeout=60)
+    assert where.returncode == 0, where.stderr
+    package = tmp_path / "site-packages" / "longctx_catalog"
+    assert where.stdout.splitlines() == [str(package / "templates"), str(package / "site-default.yml")]
+    assert (package / "site-default.yml").read_bytes() == (REPO / "mkdocs.yml").read_bytes()
 
 
 # ---------------------------------------------------------------------------------
@@ -519,8 +550,30 @@ def test_fixture_records_are_valid() -> None:
     assert diags == []
 
 
-def test_golden_instructions_are_documented() -> None:
-    assert "LONGCTX_UPDATE_GOLDEN=1" in textwrap.dedent(__doc__ or "")
+def test_the_documented_regeneration_command_rewrites_the_reference_files(tmp_path: Path) -> None:
+    # Run the command this module's docstring gives, on a copy of tests/ with one golden
+    # file edited and one stale file added: it must restore the first and drop the second.
+    # (This test's name avoids the word the command selects by, or it would run itself.)
+    command = next(line.strip() for line in textwrap.dedent(__doc__ or "").splitlines()
+                   if line.strip().startswith("LONGCTX_UPDATE_GOLDEN=1 "))
+    env_part, _, argv = command.partition(" ")
+    copy = tmp_path / "tests"
+    shutil.copytree(Path(__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    golden = copy / "fixtures" / "golden"
+    edited = golden / "docs" / "timeline.md"
+    edited.write_text("stale\n", encoding="utf-8")
+    (golden / "docs" / "gone.md").write_text("stale\n", encoding="utf-8")
+    name, _, value = env_part.partition("=")
+    env = {**os.environ, name: value, "PYTHONDONTWRITEBYTECODE": "1"}
+    args = argv.split()
+    assert args[:3] == ["python", "-m", "pytest"], command
+    result = subprocess.run([sys.executable, *args[1:], "-q", "-p", "no:cacheprovider"], cwd=tmp_path,
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert " passed" in result.stdout
+    assert edited.read_bytes() == (GOLDEN / "docs" / "timeline.md").read_bytes()
+    assert not (golden / "docs" / "gone.md").exists()
+    assert sorted(p.relative_to(golden).as_posix() for p in golden.rglob("*") if p.is_file()) == golden_files()
 
 
 def test_compiled_templates_are_reused_and_an_edit_takes_effect(tmp_path: Path) -> None:
@@ -545,19 +598,38 @@ def test_compiled_templates_are_reused_and_an_edit_takes_effect(tmp_path: Path) 
     assert "# Edited" in (root / "docs" / "timeline.md").read_text(encoding="utf-8")
 
 
-def test_compiled_templates_are_cached_outside_the_catalogue(tmp_path: Path) -> None:
-    from longctx_catalog import templating
-
-    cache = templating.make_environment(tmp_path).bytecode_cache
-    assert cache is not None
-    before = set(os.listdir(cache.directory))
+def test_compiled_templates_are_cached_in_the_catalogues_cache_folder_only(tmp_path: Path) -> None:
+    # Not in the system temp folder (never pruned, shared between users): under the
+    # catalogue's git-ignored .longctx-cache/, one file per template and set of filters.
     root = copy_fixture(tmp_path)
     (root / "templates").mkdir()
-    (root / "templates" / "timeline.md.j2").write_text(f"# {tmp_path.name}\n", encoding="utf-8")
-    render_into(root)
-    assert set(os.listdir(cache.directory)) - before  # this catalogue's own template was stored
-    assert not Path(cache.directory).is_relative_to(root)
-    assert {p.name for p in root.iterdir()} == {p.name for p in FIXTURE.iterdir()} | {"docs", "templates"}
+    template = root / "templates" / "timeline.md.j2"
+    template.write_text("# Ours\n", encoding="utf-8")
+    temp = tmp_path / "system-temp"
+    temp.mkdir()
+    env = {**os.environ, "LONGCTX_TODAY": "2026-11-22", "TMPDIR": str(temp)}
+
+    def render_cli() -> None:
+        result = subprocess.run([sys.executable, "-m", "longctx_catalog", "--root", str(root), "render"],
+                                capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode == 0, result.stderr
+
+    render_cli()
+    cache = root / ".longctx-cache" / "jinja"
+    first = sorted(p.name for p in cache.iterdir())
+    templates = [*(REPO / "templates").rglob("*.j2"), template]
+    by_filters: dict[str, int] = {}
+    for name in first:  # __longctx_<filters key>_<template key>.cache
+        by_filters[name.split("_")[3]] = by_filters.get(name.split("_")[3], 0) + 1
+    # two sets of filters (the committed pages' and the site's), at most one file per template each
+    assert 0 < len(by_filters) <= 2 and max(by_filters.values()) <= len(templates), by_filters
+    template.write_text("# Edited\n", encoding="utf-8")  # recompiled in place, not added beside
+    render_cli()
+    render_cli()
+    assert sorted(p.name for p in cache.iterdir()) == first
+    assert list(temp.iterdir()) == []
+    assert {p.name for p in root.iterdir()} == {p.name for p in FIXTURE.iterdir()} | {"docs", "templates",
+                                                                                      ".longctx-cache"}
 
 
 def _tidy_reference(text: str) -> str:

@@ -4,12 +4,16 @@ The seed corpus (``../shared/seed-corpus/`` next to the repository) holds the fa
 extracted from the three paper lists the catalogue was first imported from. This test
 checks the import is complete: each paper row is found by its arXiv id, its BibTeX key
 or its title, and each dataset, baseline model and toolkit by a record of that kind with
-that name as its title. It is skipped where the seed corpus is not checked out.
+that name as its title. It is skipped where the seed corpus is not checked out, unless
+``LONGCTX_SHARED`` names the folder (``.ci/run`` sets it when ``../shared`` is there): then
+a missing corpus fails instead of skipping. The rules that need no corpus are in
+test_shipped_catalogue.py and run everywhere.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 import re
 from functools import cache
 from pathlib import Path
@@ -20,9 +24,14 @@ from longctx_catalog.model import Catalog, normalise_title, strip_arxiv_version
 from longctx_catalog.validate import load_catalog
 
 REPO = Path(__file__).resolve().parents[1]
-SEED = REPO.parent / "shared" / "seed-corpus"
+SHARED = Path(os.environ.get("LONGCTX_SHARED") or REPO.parent / "shared")
+SEED = SHARED / "seed-corpus"
+SEEDS = SHARED / "seeds"
+# Where CI says the shared folder is, a missing corpus is a broken checkout, not a reason to skip.
+REQUIRED = bool(os.environ.get("LONGCTX_SHARED"))
 
-pytestmark = [pytest.mark.skipif(not SEED.is_dir(), reason=f"seed corpus not found at {SEED}"), pytest.mark.real_clock]
+pytestmark = [pytest.mark.skipif(not REQUIRED and not SEED.is_dir(), reason=f"seed corpus not found at {SEED}"),
+              pytest.mark.real_clock]
 
 # corpus.tsv entry_kind -> (record kind, the table that lists the entries, its name column)
 NAMED_KINDS = {
@@ -95,37 +104,15 @@ def test_seed_datasets_models_and_toolkits_resolve() -> None:
     assert not missing, missing_message("seed datasets, models and toolkits", missing)
 
 
-def test_every_record_has_tags() -> None:
-    catalog, _ = shipped()
-    untagged = sorted(r.path or r.id for r in catalog.records if not r.tags)
-    assert not untagged, f"{len(untagged)} records have no tags:\n" + "\n".join(f"  - {u}" for u in untagged)
-
-
-def test_shipped_catalogue_is_clean() -> None:
-    _, diagnostics = shipped()
-    assert not diagnostics, f"{len(diagnostics)} validation errors or warnings:\n" + "\n".join(
-        f"  {d}" for d in diagnostics
-    )
-
-
-SEEDS = REPO.parent / "shared" / "seeds"
 WORD = re.compile(r"[a-z0-9]+")
 # Six words in a row shared with a seed list is where lightly rephrased prose starts to
 # show; shorter runs are the ordinary phrases of the field ("the length of the context").
 COPIED_RUN = 6
 
 
-def test_every_record_without_a_tldr_is_status_unread() -> None:
-    catalog, _ = shipped()
-    # A summary is written only by someone who knows the work; until then the record says so.
-    # Baseline models are rows of a table (context length, size, maker), not something to summarise.
-    bare = sorted(r.path or r.id for r in catalog.records
-                  if r.kind != "model" and not r.tldr and r.status != "unread")
-    assert not bare, f"{len(bare)} records have no TL;DR and are not unread:\n" + "\n".join(f"  - {b}" for b in bare)
-
-
-@pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed lists not found at {SEEDS}")
+@pytest.mark.skipif(not REQUIRED and not SEEDS.is_dir(), reason=f"seed lists not found at {SEEDS}")
 def test_tldrs_are_our_own_words() -> None:
+    assert sorted(SEEDS.glob("*.txt")), f"no seed lists in {SEEDS}"
     words = WORD.findall(" ".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))).lower())
     seed_runs = {tuple(words[i:i + COPIED_RUN]) for i in range(len(words) - COPIED_RUN + 1)}
     catalog, _ = shipped()

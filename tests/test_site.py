@@ -10,11 +10,8 @@ import html
 import json
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,6 +21,7 @@ from conftest import REPO, XSS_TITLE, build_site_catalogue, make_site_catalogue,
 from longctx_catalog.doclinks import fix_links
 from longctx_catalog.render import render_catalog
 from longctx_catalog.validate import load_catalog
+from serving import get, serving, wait_for
 
 RECORD_IDS = [*sorted(p.stem for p in (REPO / "tests/fixtures/render-catalogue/papers").glob("*.yaml")), "xss-title"]
 
@@ -400,63 +398,41 @@ def test_mkdocs_is_imported_only_when_a_site_is_built(second_site: Path) -> None
     assert result.stdout.split() == ["False", "False"]  # a no-op build loads neither MkDocs nor the renderer
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:  # a local server started by the test
-        return response.read().decode("utf-8")
-
-
-def _wait_for(check, timeout: float = 60.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return True
-        except OSError:
-            pass
-        time.sleep(0.3)
-    return False
-
-
 def test_serve_rebuilds_when_a_record_changes(tmp_path: Path) -> None:
     root = make_site_catalogue(tmp_path / "cat")
-    port = _free_port()
-    log = (tmp_path / "serve.log").open("w+", encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "longctx_catalog", "--root", str(root), "serve", "-a", f"127.0.0.1:{port}"],
-        stdout=log, stderr=subprocess.STDOUT, text=True, env=site_env(),
-    )
-    url = f"http://127.0.0.1:{port}/papers/yarn/"
-    try:
-        assert _wait_for(lambda: "Rescales RoPE frequencies" in _get(url)), "the preview never came up"
+    docs_before = site_files(root / "docs")
+    with serving(root, tmp_path) as served:
+        url = served.base_url + "papers/yarn/"
+        assert wait_for(lambda: "Rescales RoPE frequencies" in get(url)), "the preview never came up\n" + served.log()
+        assert any(p.name.startswith("longctx-serve-") for p in served.temp.iterdir())
         record = root / "papers" / "yarn.yaml"
         record.write_text(record.read_text(encoding="utf-8").replace("unevenly", "in a new way"), encoding="utf-8")
-        assert _wait_for(lambda: "in a new way" in _get(url)), "an edited record was not rebuilt"
+        assert wait_for(lambda: "in a new way" in get(url)), "an edited record was not rebuilt"
         # a templates/ folder appears (made aside and moved in, as a checkout would)
         made = tmp_path / "templates"
         made.mkdir()
         (made / "record.md.j2").write_text((REPO / "templates" / "record.md.j2").read_text(encoding="utf-8")
                                            .replace("read by a curator", "read by the curators"), encoding="utf-8")
         made.rename(root / "templates")
-        assert _wait_for(lambda: "read by the curators" in _get(url)), "an edited template was not picked up"
-        # a record with an error: reported, and the last good site stays
+        assert wait_for(lambda: "read by the curators" in get(url)), "an edited template was not picked up"
+        # A record with an error: a rebuild is attempted (its error is reported, located) and
+        # fails, and the last good site stays on screen.
+        attempts = served.log().count("a change was seen; rebuilding")
         (root / "papers" / "bad.yaml").write_text("id: bad\ntags: [nowhere]\n", encoding="utf-8")
-        time.sleep(2)
-        assert "in a new way" in _get(url)
-        assert not (root / "site").exists()  # serve leaves site/ alone
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.seek(0)
-        output = log.read()
-        log.close()
-    assert "papers/bad.yaml:2:" in output, output
-    assert "Traceback" not in output, output
+        assert wait_for(lambda: "the previous build stays on screen" in served.log()), served.log()
+        output = served.log()
+        assert output.count("a change was seen; rebuilding") > attempts
+        assert "papers/bad.yaml:2:" in output and "not rebuilt" in output, output
+        page = get(url)
+        assert "in a new way" in page and "read by the curators" in page
+        # serve builds elsewhere: site/ is never made, docs/ is left exactly as it was
+        assert not (root / "site").exists()
+        assert site_files(root / "docs") == docs_before
+        # SIGTERM (not only Ctrl+C) stops it cleanly, and its temp folder goes with it
+        assert served.stop() == 0, served.log()
+    assert "Stopped" in served.log()
+    assert "Traceback" not in served.log(), served.log()
+    assert list(served.temp.iterdir()) == []
 
 
 # ---------------------------------------------------------------------------------

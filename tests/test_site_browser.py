@@ -5,7 +5,7 @@ The site (built once per session by the ``built_site`` fixture) is served on
 console errors, uncaught exceptions, dialogs (``alert`` from an injected script)
 and any request leaving 127.0.0.1 (routed and refused) fail the test. Screenshots
 of the home page and a record page, on a desktop and a phone screen, in light and
-dark mode, go to ``test-artifacts/``.
+dark mode, are kept when LONGCTX_TEST_ARTIFACTS names a folder.
 
 Skipped only when ``/usr/bin/chromium`` is missing (CI installs the ``chromium``
 package); never with a downloaded browser.
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from browser import ARTIFACTS, DESKTOP, PHONE, OpenPage, needs_chromium, serve
+from browser import DESKTOP, PHONE, OpenPage, needs_chromium, serve, settled
 from conftest import XSS_TITLE
 
 pytestmark = needs_chromium
@@ -31,15 +31,15 @@ def base_url(built_site: Path) -> Iterator[str]:
         yield url
 
 
-def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.wait_for_timeout(600)  # let Material's fade-ins (tabs, header) finish
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+def _shot(page: Any, folder: Path, name: str) -> None:
+    settled(page)  # Material's fade-ins (tabs, header) finished
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize(("screen", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
-def test_home_page_renders(open_page: OpenPage, screen: str, viewport: dict[str, int], scheme: str) -> None:
+def test_home_page_renders(open_page: OpenPage, artifacts: Path, screen: str, viewport: dict[str, int],
+                           scheme: str) -> None:
     page = open_page("", viewport=viewport, color_scheme=scheme)
     assert page.locator("article h1").first.inner_text().startswith("Long-context LLM research, mapped")
     assert page.locator(".longctx-stats").is_visible()
@@ -47,12 +47,13 @@ def test_home_page_renders(open_page: OpenPage, screen: str, viewport: dict[str,
     assert page.locator("article a[href$='/papers/longbench/']").first.is_visible()
     expected = "slate" if scheme == "dark" else "default"
     assert page.locator("body").get_attribute("data-md-color-scheme") == expected
-    _shot(page, f"site-home-{screen}-{scheme}")
+    _shot(page, artifacts, f"site-home-{screen}-{scheme}")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize(("screen", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
-def test_record_page_renders(open_page: OpenPage, screen: str, viewport: dict[str, int], scheme: str) -> None:
+def test_record_page_renders(open_page: OpenPage, artifacts: Path, screen: str, viewport: dict[str, int],
+                             scheme: str) -> None:
     page = open_page("papers/yarn/", viewport=viewport, color_scheme=scheme)
     article = page.locator("article")
     assert article.locator("h1").inner_text().startswith("YaRN: Efficient Context Window Extension")
@@ -63,7 +64,7 @@ def test_record_page_renders(open_page: OpenPage, screen: str, viewport: dict[st
     assert article.locator("code.language-bibtex").inner_text().startswith("@article{peng2023yarn,")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"], "the page scrolls sideways"
-    _shot(page, f"site-record-{screen}-{scheme}")
+    _shot(page, artifacts, f"site-record-{screen}-{scheme}")
 
 
 def test_search_finds_a_paper_by_author_title_and_tldr(open_page: OpenPage) -> None:
@@ -87,7 +88,7 @@ def test_dark_mode_toggle(open_page: OpenPage) -> None:
     assert body.get_attribute("data-md-color-scheme") == "default"
     page.locator("form[data-md-component='palette'] label:not([hidden])").click()
     assert body.get_attribute("data-md-color-scheme") == "slate"
-    page.reload(wait_until="networkidle")  # the choice is remembered
+    page.reload(wait_until="load")  # the choice is remembered
     assert body.get_attribute("data-md-color-scheme") == "slate"
     page.locator("form[data-md-component='palette'] label:not([hidden])").click()
     assert body.get_attribute("data-md-color-scheme") == "default"
@@ -111,7 +112,7 @@ def test_a_hostile_title_is_text_and_runs_nothing(open_page: OpenPage, base_url:
     assert page.title().startswith(XSS_TITLE)
     assert page.locator("img[src='x']").count() == 0
     for path in ("methodology/extended-rope/rope-scaling/", "timeline/", "techniques/", "papers/hostile/"):
-        page.goto(base_url + path, wait_until="networkidle")
+        page.goto(base_url + path, wait_until="load")
         assert page.locator("img[src='x']").count() == 0, path
         assert page.locator("article script").count() == 0, path
     # the watcher's dialog check (at teardown) is what proves no onerror ran

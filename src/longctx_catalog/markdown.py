@@ -58,8 +58,9 @@ _NEEDS_TABLE = re.compile("[" + re.escape("".join(map(chr, _CELL_TABLE))) + "]")
 # Runs that only optional extensions treat as markup (pymdownx.mark, pymdownx.keys).
 _DOUBLES = (("==", "&#61;&#61;"), ("++", "&#43;&#43;"))
 # What starts a block when it opens a line: list bullets, ordered-list numbers,
-# setext underlines. (Headings, quotes, fences and HTML are escaped everywhere.)
-_BLOCK_START = re.compile(r"([-+=])|(\d{1,9})([.)])")
+# setext underlines, and the site's admonitions and collapsible blocks (``!!! note``,
+# ``??? note``). (Headings, quotes, fences and HTML are escaped everywhere.)
+_BLOCK_START = re.compile(r"([-+=])|(\d{1,9})([.)])|(!!!|\?\?\?)")
 # GFM turns bare URLs and e-mail addresses into links, scanning the *source* text,
 # so backslash escapes inside them would show. Breaking the trigger with an entity
 # keeps them plain, literal text in both renderers.
@@ -89,7 +90,9 @@ def _escape_str(text: str, cell: bool, line_start: bool) -> Md:
         out = _AUTOLINK.sub(_no_autolink, out)
     match = _BLOCK_START.match(out) if line_start else None
     if match:
-        if match.group(1) == "=":
+        if match.group(4):
+            out = ("&#33;" if out[0] == "!" else "&#63;") + out[1:]  # no \? escape in Python-Markdown
+        elif match.group(1) == "=":
             out = "&#61;" + out[1:]  # Python-Markdown has no \\= escape
         elif match.group(1):
             out = "\\" + out

@@ -18,7 +18,7 @@ from .diagnostics import Diagnostic, Location
 from .pages import DOCS_DIR
 from .regions import splice
 from .render import Rendered, is_owned
-from .write import atomic_write_text
+from .write import atomic_write_many
 
 README = "README.md"
 
@@ -123,7 +123,14 @@ def plan(root: Path, rendered: Rendered) -> tuple[Plan, list[Diagnostic]]:
 
 
 def apply(root: Path, result: Plan) -> list[Change]:
-    """Carry out the plan; return the changes actually made (unchanged files keep their mtime)."""
+    """Carry out the plan; return the changes actually made (unchanged files keep their mtime).
+
+    Every new content goes in together or not at all (:func:`atomic_write_many`): a disk
+    that fills up halfway through leaves docs/ and the README as they were, not half
+    re-rendered. Stale pages are removed only once the writes are in place.
+    """
+    writes = {root / c.path: c.new for c in result.changes if c.action != "remove" and c.new is not None}
+    written = set(atomic_write_many(writes))
     done: list[Change] = []
     for change in result.changes:
         target = root / change.path
@@ -131,7 +138,7 @@ def apply(root: Path, result: Plan) -> list[Change]:
             target.unlink(missing_ok=True)
             _prune_empty_dirs(target.parent, root / DOCS_DIR)
             done.append(change)
-        elif change.new is not None and atomic_write_text(target, change.new):
+        elif target in written:
             done.append(change)
     return done
 

@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -265,6 +266,30 @@ def serve_site(
     build succeeded, so a mistake in a record leaves the last good site on screen
     while the terminal says what is wrong.
     """
+    with _sigterm_as_interrupt():
+        _serve(rebuild, watch, host, port, open_browser, log)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, a service manager, a closed terminal's job control) stops the
+    server as Ctrl+C does, so _serve's clean-up runs instead of leaving its temp folder behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve(rebuild: Callable[[Path], bool], watch: list[Path], host: str, port: int, open_browser: bool,
+           log: Callable[[str], None]) -> None:
     from mkdocs.livereload import LiveReloadServer
 
     work = Path(tempfile.mkdtemp(prefix="longctx-serve-"))
@@ -305,8 +330,15 @@ def serve_site(
             if watch_inputs():
                 appeared.write_text(str(time.monotonic()), encoding="utf-8")
 
-    if not rebuild(current["dir"]):
+    try:
+        built = rebuild(current["dir"])
+    except KeyboardInterrupt:
+        built = None
+    if not built:
         shutil.rmtree(work, ignore_errors=True)
+        if built is None:
+            log("Stopped")
+            return
         raise SiteError([])
     server = LiveReloadServer(builder=builder, host=host, port=port, root=str(current["dir"]))
 

@@ -85,13 +85,18 @@ def _strict_output(value: Any) -> Any:
     )
 
 
+# Compiled templates live with the catalogue's other derived files (git-ignored), not in
+# the system temp folder, where nothing would ever prune them and other users share them.
+BYTECODE_DIR = ".longctx-cache/jinja"
+
+
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):
     """Compiled templates kept between runs, so a run does not compile them again (~90 ms a run).
 
-    Jinja's own file cache, in its private per-user folder under the system's temp
-    directory: nothing is written into the catalogue, an entry is keyed by the template's
-    path and checked against its source, so an edited template is compiled afresh. A
-    cache that cannot be read or written is only slower, never an error.
+    Jinja's own file cache, in the catalogue's ``.longctx-cache/jinja/``: an entry is keyed
+    by the template's path (so the folder holds at most one file per template and set of
+    filters) and checked against its source, so an edited template is compiled afresh. A
+    cache that cannot be read or written (a read-only checkout) is only slower, never an error.
     """
 
     def load_bytecode(self, bucket: Any) -> None:
@@ -102,22 +107,20 @@ class _BytecodeCache(jinja2.FileSystemBytecodeCache):
 
     def dump_bytecode(self, bucket: Any) -> None:
         with suppress(OSError):
+            Path(self.directory).mkdir(parents=True, exist_ok=True)
             super().dump_bytecode(bucket)
 
 
 @lru_cache(maxsize=8)
-def _bytecode_cache(key: str) -> jinja2.BytecodeCache | None:
-    """The cache for environments whose filters and tests make ``key``.
+def _bytecode_cache(directory: str, key: str) -> jinja2.BytecodeCache:
+    """The cache in ``directory`` for environments whose filters and tests make ``key``.
 
     Compiled code is not the template alone: Jinja folds constant expressions while
     compiling, so ``{{ true|flag }}`` is compiled to the text the environment's ``flag``
     filter returns (which differs between the committed pages and the site). Each
     set of filters therefore gets its own files.
     """
-    try:
-        return _BytecodeCache(pattern=f"__longctx_{key}_%s.cache")
-    except (OSError, RuntimeError):  # no safe temp folder: compile every time
-        return None
+    return _BytecodeCache(directory, pattern=f"__longctx_{key}_%s.cache")
 
 
 def _filters_key(env: jinja2.Environment) -> str:
@@ -196,7 +199,7 @@ def make_environment(root: Path, *, site: bool = False) -> jinja2.Environment:
     # change them; what it sets becomes a global of every template (read once here,
     # not imported per entry, which would cost a module per render).
     # Only now, with every filter in place: the compiled code depends on them (see _bytecode_cache).
-    env.bytecode_cache = _bytecode_cache(_filters_key(env))
+    env.bytecode_cache = _bytecode_cache(str(root / BYTECODE_DIR), _filters_key(env))
     labels = env.get_template(LABELS_TEMPLATE).module
     env.globals.update({k: v for k, v in vars(labels).items() if not k.startswith("_")})
     return env

@@ -65,8 +65,7 @@ def command(state: State, check: bool, show_diff: bool) -> None:
         done = apply(root, changes)
     except OSError as err:
         raise EnvironmentProblem(f"cannot write {err.filename or 'a generated file'}: {err.strerror or err}; "
-                                 "files written before this one are already updated — fix the cause and "
-                                 "render again") from None
+                                 "nothing was changed — fix the cause and render again") from None
     for change in done:
         verb = {"create": "created", "update": "updated", "remove": "removed"}[change.action]
         click.echo(f"{verb} {change.path}")

@@ -38,5 +38,9 @@ def command(fmt: str, output: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         from ..write import atomic_write_text
+        from ._common import EnvironmentProblem
 
-        atomic_write_text(output, text)
+        try:
+            atomic_write_text(output, text)
+        except OSError as err:
+            raise EnvironmentProblem(f"cannot write {output}: {err.strerror or err}") from None

@@ -1,0 +1,128 @@
+"""parallel.Deferred's failure paths, with real forked children.
+
+Whatever goes wrong in the child must reach the parent as an exception that says what
+happened — never a hang, a silent ``None`` or a lost traceback — and the child must be
+gone afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+
+from longctx_catalog.parallel import ChildFailed, Deferred, _can_fork
+
+needs_fork = pytest.mark.skipif(not _can_fork(), reason="no fork on this platform")
+
+
+class Unpicklable(Exception):
+    """An exception that carries a lock, which pickle refuses."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.lock = threading.Lock()
+
+
+def finished(deferred: Deferred) -> bool:  # type: ignore[type-arg]
+    return deferred._process is None  # the child was joined (no zombie left behind)
+
+
+@needs_fork
+def test_the_result_comes_from_the_child() -> None:
+    parent = os.getpid()
+    deferred = Deferred(os.getpid)
+    assert deferred.result() != parent
+    assert finished(deferred)
+
+
+@needs_fork
+def test_an_exception_in_the_child_is_raised_in_the_parent_as_it_was() -> None:
+    def fail() -> None:
+        raise ValueError("bad record in papers/x.yaml")
+
+    deferred = Deferred(fail)
+    with pytest.raises(ValueError, match=r"^bad record in papers/x\.yaml$"):
+        deferred.result()
+    assert finished(deferred)
+
+
+@needs_fork
+def test_system_exit_in_the_child_comes_back_too() -> None:
+    def leave() -> None:
+        raise SystemExit(3)
+
+    with pytest.raises(SystemExit) as exc:
+        Deferred(leave).result()
+    assert exc.value.code == 3
+
+
+@needs_fork
+def test_an_exception_that_does_not_pickle_comes_back_as_its_traceback() -> None:
+    def fail() -> None:
+        raise Unpicklable("the lock cannot travel")
+
+    with pytest.raises(ChildFailed) as exc:
+        Deferred(fail).result()
+    text = str(exc.value)
+    assert "Unpicklable: the lock cannot travel" in text
+    assert "Traceback" in text and "in fail" in text
+
+
+@needs_fork
+def test_a_result_that_does_not_pickle_is_a_child_failure() -> None:
+    with pytest.raises(ChildFailed, match=r"<unlocked _thread\.lock object"):
+        Deferred(threading.Lock).result()
+
+
+@needs_fork
+@pytest.mark.parametrize("how", ["exit", "signal"])
+def test_a_child_that_dies_without_a_result(how: str) -> None:
+    def die() -> None:
+        if how == "exit":
+            os._exit(7)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    deferred = Deferred(die)
+    with pytest.raises(ChildFailed, match="ended without a result"):
+        deferred.result()
+    assert finished(deferred)
+
+
+@needs_fork
+def test_cancel_stops_a_child_that_is_still_working() -> None:
+    started = os.pipe()
+
+    def work() -> None:
+        os.write(started[1], b"1")
+        threading.Event().wait()  # forever, unless stopped
+
+    deferred = Deferred(work)
+    assert os.read(started[0], 1) == b"1"  # the child is running
+    process = deferred._process
+    deferred.cancel()
+    assert not process.is_alive() and process.exitcode == -signal.SIGTERM
+    assert finished(deferred)
+    deferred.cancel()  # twice is harmless
+    os.close(started[0])
+    os.close(started[1])
+
+
+def test_without_fork_the_function_runs_in_the_parent_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LONGCTX_NO_FORK", "1")
+    calls: list[int] = []
+
+    def work() -> int:
+        calls.append(os.getpid())
+        raise KeyError("missing")
+
+    deferred = Deferred(work)
+    assert calls == []  # nothing runs until the result is asked for
+    with pytest.raises(KeyError):
+        deferred.result()
+    assert calls == [os.getpid()]
+    with pytest.raises(RuntimeError, match="already taken"):
+        deferred.result()
+    assert len(calls) == 1
