@@ -34,7 +34,7 @@ RECORDS = {
                 "length.\nadded: 2026-11-01\n",
     # Already in the catalogue: by arXiv id, and by title (a record without an id).
     "memory-tokens": "id: memory-tokens\narxiv: '2611.10002'\ntags: [sparse-attention]\nadded: 2026-11-01\n",
-    "kv-squeeze": "id: kv-squeeze\ntitle: Compressing the KV cache for long-context inference!\n"
+    "kv-squeeze": "id: kv-squeeze\ntitle: Compressing the KV caches for long-context inference!\n"
                   "tags: [sparse-attention]\nadded: 2026-11-01\n",
 }
 

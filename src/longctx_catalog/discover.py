@@ -7,7 +7,8 @@ The steps, in order, each a function here so the command stays a short adapter:
 2. the listing is read through :meth:`.enrich.arxiv.ArxivSource.search` (same client,
    politeness and settings as ``enrich``);
 3. :func:`leave_out_known` — drop what the catalogue already holds, by arXiv id or by
-   normalised title (a record without an id, or filed under another version);
+   title compared as the duplicate rule does (:func:`.duplicates.title_key`: case,
+   punctuation and plurals ignored);
 4. :func:`rank` — score every remaining entry against the catalogue with
    :class:`.similarity.Index` and suggest taxonomy nodes; best first.
 
@@ -21,7 +22,8 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .model import ArxivMeta, Catalog, normalise_title
+from .duplicates import title_key
+from .model import ArxivMeta, Catalog
 from .similarity import Index, Suggestion
 
 DEFAULT_CATEGORIES = ("cs.CL", "cs.LG", "cs.AI", "cs.CV")
@@ -92,14 +94,14 @@ def build_query(categories: Iterable[str], start: dt.date, end: dt.date, text: s
 
 
 def leave_out_known(entries: Iterable[ArxivMeta], catalog: Catalog) -> tuple[list[ArxivMeta], int]:
-    """Entries the catalogue does not hold (by arXiv id or normalised title), each once; and how many were dropped."""
+    """Entries the catalogue does not hold (by arXiv id or title key), each once; and how many were dropped."""
     ids = {r.arxiv_base for r in catalog.records if r.arxiv_base}
-    titles = {normalise_title(t) for r in catalog.records
+    titles = {title_key(t) for r in catalog.records
               for t in (r.title, r.arxiv_meta.title if r.arxiv_meta else None) if t}
     kept: dict[str, ArxivMeta] = {}
     dropped = 0
     for meta in entries:
-        if meta.id in ids or normalise_title(meta.title) in titles:
+        if meta.id in ids or title_key(meta.title) in titles:
             dropped += 1
         elif meta.id not in kept:
             kept[meta.id] = meta
