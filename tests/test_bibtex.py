@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -26,9 +27,16 @@ from longctx_catalog.bibtex.latex import to_latex, to_text
 from longctx_catalog.bibtex.parse import parse_bib
 from longctx_catalog.cli import cli
 from longctx_catalog.load import parse_yaml
-from longctx_catalog.model import Author, CodeLink, Record
+from longctx_catalog.model import ArxivMeta, Author, CodeLink, Record
 from longctx_catalog.validate import load_catalog
 from longctx_catalog.write import dump_record, dump_record_fast
+
+
+@functools.cache
+def shipped_records() -> dict[str, Record]:
+    """The repository's own records, by id (loaded once)."""
+    catalog, _ = load_catalog(REPO)
+    return catalog.by_id
 
 
 def parse_clean(text: str) -> list:
@@ -77,7 +85,7 @@ def test_generated_entry_key_sorted_fields_and_escaping() -> None:
     assert lines[0] == "@inproceedings{muller2023yarn,"
     assert lines[-1] == "}"
     names = [line.split("=")[0].strip() for line in lines[1:-1]]
-    assert names == sorted(names)
+    assert names == sorted(names, key=str.lower)
     title_line = next(line for line in lines if line.strip().startswith("title"))
     for raw in ("&", "%", "#", "_", "$"):
         assert f"\\{raw}" in title_line
@@ -88,9 +96,9 @@ def test_generated_entry_key_sorted_fields_and_escaping() -> None:
     assert entry.key == "muller2023yarn"
     assert to_text(entry.get("title")) == HOSTILE_RECORD.title
     assert entry.get("eprint") == "2309.00071"
-    assert entry.get("year") == "2023"
-    assert entry.get("month") == "August"  # a bare month macro, resolved
-    assert entry.get("booktitle") == "ICLR 2024"
+    assert entry.get("year") == "2024"  # the proceedings' year, not the preprint's
+    assert entry.get("month") is None  # the preprint's month is not the proceedings'
+    assert entry.get("booktitle") == "International Conference on Learning Representations ({ICLR})"
 
 
 def test_generated_entry_is_deterministic_and_fast_path_free_of_state() -> None:
@@ -115,6 +123,52 @@ def test_generated_entry_is_deterministic_and_fast_path_free_of_state() -> None:
 def test_citation_key_fallbacks(record: Record, key: str) -> None:
     assert citation_key(record) == key
     assert entry_for(record).startswith("@misc{" + key)
+
+
+def test_yarn_cites_its_iclr_paper_from_the_curated_fields() -> None:
+    """The shipped YaRN record: ICLR 2024 proceedings, capitals protected, every author."""
+    yarn = shipped_records()["yarn"]
+    text = entry_for(yarn)
+    assert text.startswith("@inproceedings{peng2023yarn,")
+    [entry] = parse_clean(text)
+    assert entry.get("title").startswith("{YaRN}: Efficient Context Window Extension")
+    assert "ICLR" in entry.get("booktitle") and entry.get("journal") is None
+    assert entry.get("year") == "2024"
+    assert entry.get("author").split(" and ") == [a.name for a in yarn.authors] and len(yarn.authors) == 4
+    assert entry.get("eprint") == "2309.00071" and entry.get("url") == "https://arxiv.org/abs/2309.00071"
+
+
+def test_an_arxiv_only_paper_is_misc_with_eprint() -> None:
+    meta = ArxivMeta(
+        id="2307.08691", version=1, title="FlashAttention-2", authors=(Author("Tri Dao"),),
+        published="2023-07-17", updated="2023-07-17", primary_category="cs.LG", doi="10.1234/x_y",
+    )
+    record = Record(
+        id="flashattention-2",
+        title="FlashAttention-2: Faster Attention with Better Parallelism and Work Partitioning",
+        arxiv="2307.08691v2",
+        authors=(Author("Tri Dao"),),
+        date="2023-07-17",
+        arxiv_meta=meta,
+    )
+    [entry] = parse_clean(entry_for(record))
+    assert entry.type == "misc" and entry.key == "dao2023flashattention"
+    assert entry.get("eprint") == "2307.08691"  # without its version
+    assert entry.get("archiveprefix") == "arXiv" and entry.get("primaryclass") == "cs.LG"
+    assert entry.get("doi") == "10.1234/x_y" and entry.get("month") == "July" and entry.get("year") == "2023"
+    assert entry.get("title").startswith("{FlashAttention}-2: Faster")
+
+
+def test_shipped_catalogue_keys_are_ascii_unique_and_never_anonymous() -> None:
+    records = shipped_records()
+    text = export(records.values())
+    keys = re.findall(r"^@\w+\{([^,]+),", text, re.M)
+    assert len(keys) == len(records)
+    assert all(re.fullmatch(r"[A-Za-z0-9_:./+-]+", k) for k in keys), keys
+    assert len({k.lower() for k in keys}) == len(keys)
+    assert not [k for k in keys if k.startswith("anon")]
+    # no record keeps a copied citation that would override its curated fields
+    assert [r.id for r in records.values() if r.bibtex] == []
 
 
 def test_entry_type_follows_the_venue() -> None:
@@ -228,7 +282,9 @@ def entry_text(path: Path, key: str) -> str:
     return "\n".join(line.rstrip() for line in m.group(0).splitlines())
 
 
-YARN_WITHOUT_BIBTEX = GOOD_RECORD  # has arXiv 2309.00071 and no bibtex: the seed's entry must be added
+# has arXiv 2309.00071 and no authors: the seed's entry must add them
+YARN_WITHOUT_AUTHORS = GOOD_RECORD.replace("authors:\n  - Bowen Peng\n  - Jeffrey Quesnelle\n", "")
+assert YARN_WITHOUT_AUTHORS != GOOD_RECORD
 
 LOST_BY_TITLE = """\
 # Curated by hand; the import may add fields but must not touch these lines.
@@ -256,7 +312,7 @@ def test_seed_import_counts_merges_and_reported_problems(tmp_path: Path) -> None
     assert facts["entries"] == 143 and len(facts["repeats"]) == 6  # five keys, langchain2022 three times
     root = catalogue(
         tmp_path,
-        {"yarn": YARN_WITHOUT_BIBTEX, "lost-in-the-middle": LOST_BY_TITLE, "flashattention": FLOW_STYLE},
+        {"yarn": YARN_WITHOUT_AUTHORS, "lost-in-the-middle": LOST_BY_TITLE, "flashattention": FLOW_STYLE},
     )
     yarn_before = (root / "papers/yarn.yaml").read_text(encoding="utf-8")
     flow_before = (root / "papers/flashattention.yaml").read_bytes()
@@ -288,12 +344,15 @@ def test_seed_import_counts_merges_and_reported_problems(tmp_path: Path) -> None
     for record in records.values():
         assert record.tags and record.title
 
-    # merges only add: yarn keeps every line and gains the seed's entry as its bibtex
+    # merges only add: yarn keeps every line and gains the seed's authors (not its entry: citations are generated)
     yarn_after = (root / "papers/yarn.yaml").read_text(encoding="utf-8")
     assert [
         line for line in yarn_after.splitlines() if line in yarn_before.splitlines()
     ] == yarn_before.splitlines()
-    assert records["yarn"].bibtex == entry_text(SEED, "peng2023yarn")
+    assert [a.name for a in records["yarn"].authors] == [
+        "Bowen Peng", "Jeffrey Quesnelle", "Honglu Fan", "Enrico Shippole"
+    ]
+    assert records["yarn"].bibtex is None and entry_for(records["yarn"]).startswith("@inproceedings{peng2023yarn,")
     assert records["yarn"].tags == ("rope-scaling",)  # tags are never changed ...
     assert any(d["code"] == "LC608" and "papers/yarn.yaml" in d["msg"] for d in diags)  # ... but reported
 
@@ -313,7 +372,6 @@ def test_seed_import_counts_merges_and_reported_problems(tmp_path: Path) -> None
         "tldr",
         "status",
         "added",
-        "bibtex",
     ]
     lost_lines = lost.splitlines()
     assert lost_lines[lost_lines.index("tags: [methodology]") - 1] == "# the tags were chosen carefully"
@@ -321,9 +379,9 @@ def test_seed_import_counts_merges_and_reported_problems(tmp_path: Path) -> None
     assert records["lost-in-the-middle"].title == "Lost in the middle - how language models use long contexts"
     assert records["lost-in-the-middle"].authors[0].name == "Nelson F. Liu"
 
-    # new records: verbatim entry kept, Last, First -> First Last, arXiv month as the date
+    # new records: no verbatim entry (the generated one has the same key), Last, First -> First Last, arXiv month
     [sharp] = [r for r in records.values() if r.arxiv == "1805.04623"]
-    assert sharp.bibtex == entry_text(SEED, "khandelwal2018sharp")
+    assert sharp.bibtex is None and entry_for(sharp).startswith("@misc{khandelwal2018sharp,")
     assert [a.name for a in sharp.authors] == ["Urvashi Khandelwal", "He He", "Peng Qi", "Dan Jurafsky"]
     assert sharp.date == "2018-05" and sharp.status == "unread" and sharp.added == "2026-11-22"
     assert sharp.tags == ("methodology",)
@@ -340,8 +398,8 @@ def test_seed_import_counts_merges_and_reported_problems(tmp_path: Path) -> None
 
 
 def test_seed_import_is_deterministic_and_idempotent(tmp_path: Path) -> None:
-    first = catalogue(tmp_path, {"yarn": YARN_WITHOUT_BIBTEX}, name="one")
-    second = catalogue(tmp_path, {"yarn": YARN_WITHOUT_BIBTEX}, name="two")
+    first = catalogue(tmp_path, {"yarn": YARN_WITHOUT_AUTHORS}, name="one")
+    second = catalogue(tmp_path, {"yarn": YARN_WITHOUT_AUTHORS}, name="two")
     run(first, "import-bib", str(SEED), "--tag", "methodology")
     run(second, "import-bib", str(SEED), "--tag", "methodology")
     assert snapshot(first) == snapshot(second)
@@ -360,7 +418,7 @@ def test_seed_import_is_deterministic_and_idempotent(tmp_path: Path) -> None:
 
 
 def test_dry_run_writes_nothing(tmp_path: Path) -> None:
-    root = catalogue(tmp_path, {"yarn": YARN_WITHOUT_BIBTEX, "lost-in-the-middle": LOST_BY_TITLE})
+    root = catalogue(tmp_path, {"yarn": YARN_WITHOUT_AUTHORS, "lost-in-the-middle": LOST_BY_TITLE})
     before = snapshot(root)
     result = run(root, "import-bib", str(SEED), "--tag", "methodology", "--dry-run")
     assert snapshot(root) == before
@@ -417,15 +475,14 @@ def test_hostile_entries_import_correctly_or_fail_located(tmp_path: Path) -> Non
     assert macro.venue == "ACL 2023" and macro.date == "2023-01"
     assert [a.name for a in macro.authors] == ["Jörg Müller", "小明 王", "Hinrich Schütze", "Łukasz Kaiser"]
     assert macro.tags == ("methodology", "rope-scaling")
-    assert "Proceedings of the 61st Annual Meeting of the Association" in (macro.bibtex or "")  # stands alone
-    assert "acl23" not in (macro.bibtex or "").lower()
+    assert macro.bibtex is None and "acl23" not in entry_for(macro).lower()  # macros expanded into the fields
     specials = records["100% Recall & More: the long_context O(n^2) case"]
     assert [a.name for a in specials.authors] == [
         "Grégoire Delétang",
         "Laurens van der Maaten",
         "John Smith, Jr.",
     ]
-    assert specials.venue == "TACL 2021" and specials.bibtex == entry_text(HOSTILE, "specials")
+    assert specials.venue == "TACL 2021" and specials.bibtex is None
     bare = records["50% faster & cheaper_now: GPT-4 vs. #1"]
     assert bare.arxiv == "2401.01234" and bare.date == "2024-01"  # eprint with prefix and version
     assert [a.name for a in bare.authors] == ["Jane Doe", "Simon and Schuster"]
@@ -438,7 +495,7 @@ def test_hostile_entries_import_correctly_or_fail_located(tmp_path: Path) -> Non
 
 
 def test_garbage_is_a_located_error_and_writes_nothing(tmp_path: Path) -> None:
-    root = catalogue(tmp_path, {"yarn": YARN_WITHOUT_BIBTEX})
+    root = catalogue(tmp_path, {"yarn": YARN_WITHOUT_AUTHORS})
     before = snapshot(root)
     cases = {
         "words.bib": b"This is not BibTeX at all.\n  Just {{ words }} and @ signs @ here, title = {x}\n",
@@ -474,11 +531,12 @@ def test_unknown_tag_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_failed_write_midway_leaves_no_partial_set(tmp_path: Path) -> None:
-    root = catalogue(tmp_path, {"yarn": YARN_WITHOUT_BIBTEX})
+    root = catalogue(tmp_path, {"yarn": YARN_WITHOUT_AUTHORS})
     bib = tmp_path / "two.bib"
     bib.write_text(
         "@misc{a, title = {Alpha First Work}, year = 2020}\n"
-        "@article{peng2023yarn, title = {YaRN}, journal = {arXiv preprint arXiv:2309.00071}, year = 2023}\n"
+        "@article{peng2023yarn, title = {YaRN}, author = {Peng, Bowen}, journal = {arXiv preprint arXiv:2309.00071},"
+        " year = 2023}\n"
         "@misc{z, title = {Zeta Last Work}, year = 2021}\n",
         encoding="utf-8",
     )
@@ -498,7 +556,7 @@ def test_failed_write_midway_leaves_no_partial_set(tmp_path: Path) -> None:
         "yarn.yaml",
         "zeta-last-work.yaml",
     ]
-    assert "bibtex: " in (root / "papers" / "yarn.yaml").read_text(encoding="utf-8")
+    assert "  - Bowen Peng\n" in (root / "papers" / "yarn.yaml").read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------
@@ -569,18 +627,44 @@ def strict_check(text: str) -> list[str]:
     return problems
 
 
-def bibtex_run(bib: Path, tmp_path: Path) -> tuple[str, str]:
-    """Run the real BibTeX on ``bib`` with a minimal style that formats every name; (bbl, blg)."""
-    work = tmp_path / "bibtex-run"
+def bibtex_run(bib: Path, tmp_path: Path, style: Path = CHECK_BST) -> tuple[str, str]:
+    """Run the real BibTeX on ``bib`` with ``style`` (by default a minimal one that formats every name); (bbl, blg)."""
+    work = tmp_path / f"bibtex-run-{style.stem}"
     work.mkdir()
     shutil.copy(bib, work / "cat.bib")
-    shutil.copy(CHECK_BST, work / "check.bst")
-    (work / "cat.aux").write_text("\\citation{*}\n\\bibdata{cat}\n\\bibstyle{check}\n", encoding="utf-8")
+    shutil.copy(style, work / style.name)
+    (work / "cat.aux").write_text(
+        f"\\citation{{*}}\n\\bibdata{{cat}}\n\\bibstyle{{{style.stem}}}\n", encoding="utf-8"
+    )
     env = {**os.environ, "BIBINPUTS": ".", "BSTINPUTS": "."}
     proc = subprocess.run(["bibtex", "cat"], cwd=work, env=env, capture_output=True, text=True, timeout=60)
     blg = (work / "cat.blg").read_text(encoding="utf-8", errors="replace")
     assert proc.returncode == 0, proc.stdout + blg
     return (work / "cat.bbl").read_text(encoding="utf-8", errors="replace"), blg
+
+
+def plain_bst() -> Path | None:
+    """TeX Live's plain.bst, the strictest of the standard styles about missing fields."""
+    if shutil.which("kpsewhich") is None:
+        return None
+    found = subprocess.run(["kpsewhich", "plain.bst"], capture_output=True, text=True).stdout.strip()
+    return Path(found) if found else None
+
+
+@pytest.mark.skipif(
+    shutil.which("bibtex") is None or plain_bst() is None,
+    reason="BibTeX and plain.bst are not installed (Debian: texlive-binaries, texlive-base)",
+)
+def test_bibtex_reads_the_whole_shipped_catalogue_without_warnings(tmp_path: Path) -> None:
+    out = tmp_path / "catalogue.bib"
+    result = run(REPO, "export-bib", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    keys = re.findall(r"^@\w+\{([^,]+),", out.read_text(encoding="utf-8"), re.M)
+    assert len(keys) == len(shipped_records())
+    for style in (CHECK_BST, plain_bst()):
+        bbl, blg = bibtex_run(out, tmp_path, style)
+        assert "Warning" not in blg and "error message" not in blg, blg
+        assert sorted(re.findall(r"\\bibitem(?:\[[^]]*\])?\{([^}]+)\}", bbl)) == sorted(keys)
 
 
 def work_facts(root: Path) -> set[tuple]:
@@ -602,10 +686,8 @@ def test_round_trip_keeps_every_work(tmp_path: Path) -> None:
     copy = catalogue(tmp_path, name="copy")
     again = run(copy, "import-bib", str(out), "--tag", "methodology")
     assert again.exit_code == 0, again.output
-    # the only remark: the entry dated 2999 still carries that year in its kept citation
-    assert [d["msg"] for d in diagnostics(again.stdout)] == [
-        "date 2999 lies in the future; ignored (entry 'future-year')"
-    ]
+    # no remark: the export is generated from checked fields (the year 2999 was dropped on import)
+    assert [d["msg"] for d in diagnostics(again.stdout)] == []
     assert work_facts(copy) == work_facts(source)
     assert len(work_facts(source)) == len(records_of(source))
 

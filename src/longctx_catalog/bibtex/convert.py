@@ -16,9 +16,11 @@ identifiers are read as written. The rules, in one place:
 - **links/code**: github.com URLs become ``code`` (``official: true``: the entry's
   own URL points at the work); arXiv gives ``links.paper``; other URLs are sorted
   into ``blog``/``openreview``/``huggingface``/``pdf``/``paper`` by host.
-- **bibtex**: the entry as written (trailing spaces dropped, tabs expanded, so YAML
-  can keep it as a ``|`` block); an entry that uses the file's ``@string`` macros is
-  stored with them expanded, so it stands alone.
+
+The entry itself is not kept: its facts are in the fields, and the citation is
+generated from them (:mod:`.entry`), so a lower-cased title or an author list cut at
+"and others" in the source .bib does not outlive the import. A record's ``bibtex``
+field is for a curator's explicit override only.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from urllib.parse import urlsplit
 from ..diagnostics import Diagnostic
 from ..model import normalise_title, slugify, strip_arxiv_version
 from ..schema.specs import arxiv_year_month, parse_arxiv_id
-from .entry import format_entry
 from .latex import to_text
 from .parse import BibEntry, split_names
 
@@ -156,19 +157,9 @@ def convert(entry: BibEntry, today: dt.date) -> Converted:
     if code:
         out.fields["code"] = code
 
-    out.fields["bibtex"] = stored_bibtex(entry)
     for problem in entry.problems:
         warn(problem)
     return out
-
-
-def stored_bibtex(entry: BibEntry) -> str:
-    """The entry to keep in the record: as written, or with this file's macros expanded."""
-    if entry.used_macros:
-        return format_entry(
-            entry.type, entry.key, {name: "{" + f.value + "}" for name, f in entry.fields.items()}
-        )
-    return "\n".join(line.rstrip() for line in entry.raw.expandtabs(4).splitlines()).strip()
 
 
 def _problem(out: Converted, name: str, message: str) -> None:

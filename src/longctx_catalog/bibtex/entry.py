@@ -1,10 +1,13 @@
 """One record -> one BibTeX entry.
 
 :func:`entry_for` is what the render stage shows in every record's citation block,
-so it is called for every record on every build: the verbatim ``bibtex`` field
-when the record has one (a curator's or the original bibliography's citation wins),
-otherwise an entry generated from the record's fields. Generation is pure string
-work (no parser, no I/O) and deterministic: same record, same bytes.
+so it is called for every record on every build. The entry is generated from the
+record's curated fields: they are what the catalogue checks and corrects, while
+citations copied from elsewhere (Google Scholar's above all) lower-case titles,
+cut author lists at "and others" and cite preprints of published work. A verbatim
+``bibtex`` field is an explicit override a curator writes for the rare work the
+fields cannot describe. Generation is pure string work (no parser, no I/O) and
+deterministic: same record, same bytes.
 """
 
 from __future__ import annotations
@@ -56,6 +59,32 @@ _STOPWORDS = frozenset(
     }
 )
 MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+# Venue abbreviations the catalogue writes (``ICLR 2024``) -> (entry type, full name for
+# booktitle/journal). The abbreviation stays in the name, braced, because it is what
+# readers search for.
+_KNOWN_VENUES: dict[str, tuple[str, str]] = {
+    "NeurIPS": ("inproceedings", "Advances in Neural Information Processing Systems"),
+    "ICML": ("inproceedings", "International Conference on Machine Learning"),
+    "ICLR": ("inproceedings", "International Conference on Learning Representations"),
+    "ACL": ("inproceedings", "Annual Meeting of the Association for Computational Linguistics"),
+    "EMNLP": ("inproceedings", "Conference on Empirical Methods in Natural Language Processing"),
+    "NAACL": (
+        "inproceedings",
+        "Conference of the North American Chapter of the Association for Computational Linguistics",
+    ),
+    "EACL": ("inproceedings", "Conference of the European Chapter of the Association for Computational Linguistics"),
+    "COLING": ("inproceedings", "International Conference on Computational Linguistics"),
+    "AAAI": ("inproceedings", "AAAI Conference on Artificial Intelligence"),
+    "IJCAI": ("inproceedings", "International Joint Conference on Artificial Intelligence"),
+    "CVPR": ("inproceedings", "Conference on Computer Vision and Pattern Recognition"),
+    "ICCV": ("inproceedings", "International Conference on Computer Vision"),
+    "COLM": ("inproceedings", "Conference on Language Modeling"),
+    "MLSys": ("inproceedings", "Conference on Machine Learning and Systems"),
+    "TACL": ("article", "Transactions of the Association for Computational Linguistics"),
+    "JMLR": ("article", "Journal of Machine Learning Research"),
+}
+_VENUE_YEAR = re.compile(r"^(?P<name>.*?)\s+(?P<year>(?:19|20)\d\d)$")
 
 _CONFERENCE = re.compile(
     r"\b(conference|proceedings|workshop|symposium|meeting|congress|NeurIPS|NIPS|ICLR|ICML|ACL|EMNLP|NAACL|"
@@ -134,26 +163,56 @@ def _landing_url(record: Record) -> str | None:
     return record.code[0].url if record.code else None
 
 
+def venue_fields(venue: str) -> tuple[str, str, str, str | None]:
+    """``(entry type, field, value, year)`` for a venue as records write it.
+
+    ``ICLR 2024`` -> ``inproceedings``, ``booktitle``, the conference's full name with
+    ``({ICLR})``, ``2024``; an unknown venue is a conference when its name says so
+    (``Workshop``, ``Proceedings``, a known acronym) and a journal otherwise, kept as written.
+    """
+    m = _VENUE_YEAR.match(venue.strip())
+    name, year = (m.group("name"), m.group("year")) if m else (venue.strip(), None)
+    if name in _KNOWN_VENUES:
+        entry_type, full = _KNOWN_VENUES[name]
+        value = f"{full} ({{{name}}})"
+    else:
+        entry_type = "inproceedings" if _CONFERENCE.search(venue) else "article"
+        value, year = protect_case(to_latex(venue.strip())), None
+    return entry_type, "booktitle" if entry_type == "inproceedings" else "journal", value, year
+
+
 def generated_fields(record: Record) -> tuple[str, dict[str, str]]:
-    """The entry type and the BibTeX fields (values already in braces, or a bare month macro)."""
+    """The entry type and the BibTeX fields (values already in braces, or a bare month macro).
+
+    ``@inproceedings`` or ``@article`` when the record names a venue, else ``@misc``
+    (arXiv's own style for preprints: ``eprint``, ``archiveprefix``, ``primaryclass``).
+    The year is the venue's when it names one (a paper of August 2023 appears in the
+    ICLR 2024 proceedings), else the record's date.
+    """
     fields: dict[str, str] = {}
     if record.authors:
         fields["author"] = "{" + _author_field(record.authors) + "}"
+    else:  # styles sort and label by `key` when there is no author (and warn without one)
+        fields["key"] = "{" + to_latex(record.display_title) + "}"
     fields["title"] = "{" + protect_case(to_latex(record.display_title)) + "}"
-    if record.date:
-        fields["year"] = "{" + record.date[:4] + "}"
-        if len(record.date) >= 7:
-            fields["month"] = MONTH_MACROS[int(record.date[5:7]) - 1]
-    entry_type = "misc"
+    entry_type, year = "misc", record.date[:4] if record.date else None
     if record.venue:
-        venue = "{" + to_latex(record.venue) + "}"
-        if _CONFERENCE.search(record.venue):
-            entry_type, fields["booktitle"] = "inproceedings", venue
-        else:
-            entry_type, fields["journal"] = "article", venue
+        entry_type, name, value, venue_year = venue_fields(record.venue)
+        fields[name] = "{" + value + "}"
+        year = venue_year or year
+    if year:
+        fields["year"] = "{" + year + "}"
+        if entry_type == "misc" and record.date and len(record.date) >= 7:  # a preprint's month
+            fields["month"] = MONTH_MACROS[int(record.date[5:7]) - 1]
     if record.arxiv:
-        fields["eprint"] = "{" + record.arxiv + "}"
+        fields["eprint"] = "{" + record.arxiv_base + "}"
         fields["archiveprefix"] = "{arXiv}"
+        meta = record.arxiv_meta
+        if meta is not None and meta.primary_category:
+            fields["primaryclass"] = "{" + meta.primary_category + "}"
+    doi = record.arxiv_meta.doi if record.arxiv_meta is not None else None
+    if doi:
+        fields["doi"] = "{" + _url(doi) + "}"
     url = _landing_url(record)
     if url:
         fields["url"] = "{" + _url(url) + "}"
@@ -161,8 +220,8 @@ def generated_fields(record: Record) -> tuple[str, dict[str, str]]:
 
 
 def format_entry(entry_type: str, key: str, fields: dict[str, str]) -> str:
-    """``@type{key,`` then one ``  name = value`` line per field, sorted by name."""
-    body = ",\n".join(f"  {name} = {fields[name]}" for name in sorted(fields))
+    """``@type{key,`` then one ``  name = value`` line per field, sorted by name (ignoring case)."""
+    body = ",\n".join(f"  {name} = {fields[name]}" for name in sorted(fields, key=str.lower))
     return f"@{entry_type}{{{key},\n{body}\n}}" if body else f"@{entry_type}{{{key}}}"
 
 
@@ -174,9 +233,9 @@ def generated_entry(record: Record, key: str | None = None) -> str:
 def entry_for(record: Record) -> str:
     """The citation of one record (no trailing newline).
 
-    The record's own ``bibtex`` when it has one, exactly as written; otherwise an
-    entry generated from its fields with key ``firstauthorYEARfirstword``, fields
-    sorted by name and LaTeX-special characters escaped.
+    An entry generated from the record's fields with key ``firstauthorYEARfirstword``,
+    fields sorted by name and LaTeX-special characters escaped; the record's own
+    ``bibtex``, exactly as written, only when a curator set one as an override.
     """
     if record.bibtex:
         return record.bibtex.strip()

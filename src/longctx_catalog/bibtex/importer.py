@@ -40,7 +40,7 @@ from .latex import to_text
 from .parse import BibEntry, parse_bib
 from .tagmap import TagMap
 
-FILLABLE = ("title", "arxiv", "authors", "date", "venue", "links", "code", "bibtex")
+FILLABLE = ("title", "arxiv", "authors", "date", "venue", "links", "code")
 
 
 @dataclass
@@ -319,7 +319,7 @@ def plan_import(
                 )
                 continue
             parts = [
-                p for p in ("title", "arxiv", "authors", "date", "venue", "code", "bibtex") if p in fields
+                p for p in ("title", "arxiv", "authors", "date", "venue", "code") if p in fields
             ]
             plan.changes.append(
                 Change(root / display, display, text, "create", ", ".join(parts), work.location)

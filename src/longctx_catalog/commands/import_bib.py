@@ -67,12 +67,13 @@ def command(state: State, bib_file: Path, tags: tuple[str, ...], tag_map: Path |
     """Turn the entries of a BibTeX file into records.
 
     Each work becomes papers/<id>.yaml with its title, authors, date, venue, arXiv
-    id, links and code, the original entry in `bibtex`, the given tags, `status:
-    unread` and `added` = today. An entry matching an existing record (same arXiv
-    id or title) only fills the fields that record lacks; entries repeated in the
-    file are merged. Broken entries are reported as `path:line:col` and skipped;
-    the rest is imported, all files at once or none. Exit 1 when an entry had to be
-    skipped or nothing could be imported.
+    id, links and code, the given tags, `status: unread` and `added` = today (the
+    citation is generated from these fields; the entry itself is not kept). An
+    entry matching an existing record (same arXiv id or title) only fills the
+    fields that record lacks; entries repeated in the file are merged. Broken
+    entries are reported as `path:line:col` and skipped; the rest is imported,
+    all files at once or none. Exit 1 when an entry had to be skipped or nothing
+    could be imported.
 
     With --tag-map, each new record is also tagged with the nodes its entry's
     section (`keywords`) maps to; the map is checked before anything is read.
