@@ -17,6 +17,7 @@ import csv
 import io
 import itertools
 import json
+import re
 import unicodedata
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -50,11 +51,48 @@ EVENTS = """\
 """
 
 
+# For relevance: "rope" inside a title word (LongRoPE) and inside a venue word (European).
+LONGROPE = """\
+id: longrope
+title: 'LongRoPE: Extending LLM Context Window Beyond 2 Million Tokens'
+arxiv: '2402.13753'
+authors: [Yiran Ding]
+date: 2024-02-21
+tags: [rope-scaling]
+tldr: Searches for uneven rescaling factors per dimension and extends the window in stages.
+status: read
+added: 2026-11-22
+"""
+ROPE_TITLED = """\
+id: rope-scaling-laws
+title: Scaling Laws of RoPE-based Extrapolation
+authors: [Xiaoran Liu]
+date: 2023-10-08
+tags: [rope-scaling]
+tldr: Relates the rotary base and the tuning length to how far a model extrapolates.
+status: read
+added: 2026-11-22
+"""
+EUROPEAN = """\
+id: european-venue
+title: Hierarchical Summaries of Long Documents
+authors: [Ada Example]
+date: 2024-03
+venue: European Chapter of the ACL 2024
+tags: [sparse-attention]
+tldr: Summarises each section, then the summaries.
+status: read
+added: 2026-11-22
+"""
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site tests' catalogue, with an arXiv event, built by `longctx build`: its site folder."""
+    """The site tests' catalogue, with an arXiv event and two records for relevance, built by `longctx build`."""
     root = build_site_catalogue(tmp_path_factory.mktemp("explorer") / "catalogue",
-                                {"data/arxiv/events.yaml": EVENTS})
+                                {"data/arxiv/events.yaml": EVENTS, "papers/longrope.yaml": LONGROPE,
+                                 "papers/rope-scaling-laws.yaml": ROPE_TITLED,
+                                 "papers/european-venue.yaml": EUROPEAN})
     return root / "site"
 
 
@@ -76,15 +114,41 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).lower()
 
 
+# The explorer's relevance rules, written again here from their description (explorer.js):
+# title 10, TL;DR 4, authors 2, venue 2; whole word 4, word start 3, inside a word 1 (title
+# and TL;DR only); every word must match somewhere; best first, then the data's order.
+FIELDS = (("t", 10, True), ("x", 4, True), ("a", 2, False), ("v", 2, False))
+WORD = r"[a-z0-9\u0080-\U0010ffff]"
+
+
+def how(text: str, term: str) -> int:
+    t = re.escape(term)
+    if re.search(rf"(?<!{WORD}){t}(?!{WORD})", text):
+        return 4
+    if re.search(rf"(?<!{WORD}){t}", text):
+        return 3
+    return 1 if term in text else 0
+
+
+def relevance(row: dict[str, Any], terms: list[str]) -> int:
+    total = 0
+    for term in terms:
+        points = 0
+        for key, weight, inside in FIELDS:
+            h = how(fold(row.get(key, "")), term)
+            points += weight * (0 if h == 1 and not inside else h)
+        if not points:
+            return 0
+        total += points
+    return total
+
+
 def matching(site: Path, words: str) -> list[str]:
-    """Ids of the rows a text filter should keep, computed here from the data, in the default order."""
+    """Ids of the rows a text filter should keep, computed here from the data, best match first."""
     terms = fold(words).split()
-    out = []
-    for row in explorer_data(site)["rows"]:
-        hay = fold("\n".join([row["t"], row.get("a", ""), row.get("x", ""), row.get("v", "")]))
-        if all(t in hay for t in terms):
-            out.append(row["i"])
-    return out
+    rows = explorer_data(site)["rows"]
+    scored = [(relevance(row, terms), n, row["i"]) for n, row in enumerate(rows)]
+    return [i for score, n, i in sorted(scored, key=lambda x: (-x[0], x[1])) if score]
 
 
 def under(site: Path, node_id: str) -> set[str]:
@@ -146,6 +210,29 @@ def test_typing_filters_rows(open_page: OpenPage, site: Path) -> None:
     assert shown_ids(page) == []
     page.locator(".lc-x-q").fill("")
     assert shown_ids(page) == [r["i"] for r in explorer_data(site)["rows"]]
+
+
+def test_relevance_ranks_title_words_first_and_skips_inner_venue_matches(open_page: OpenPage, site: Path) -> None:
+    page = ready(open_page("explorer/"))
+    page.locator(".lc-x-q").fill("rope")
+    expected = matching(site, "rope")
+    page.wait_for_function(f"document.querySelectorAll('.lc-x-tbody .lc-x-row').length === {len(expected)}")
+    shown = shown_ids(page)
+    assert shown == expected
+    # LongRoPE is found, below every work with RoPE as a word of its title; "European" is no match
+    titled = [r["i"] for r in explorer_data(site)["rows"] if re.search(r"\brope\b", fold(r["t"]))]
+    assert titled and "longrope" in shown and all(shown.index(i) < shown.index("longrope") for i in titled)
+    assert "european-venue" not in shown
+    # relevance is the order only while a word is typed, and only until a column is chosen
+    assert page.get_attribute('[data-sort="date"]', "aria-sort") is None
+    page.locator('[data-sort="date"] button').click()
+    dates = page.eval_on_selector_all(".lc-x-tbody .lc-x-c-date", "cells => cells.map(c => c.textContent)")
+    assert [d for d in dates if d != "—"] == sorted((d for d in dates if d != "—"), reverse=True)
+    assert sorted(shown_ids(page)) == sorted(expected)
+    page.locator(".lc-x-sort").select_option("rank")
+    page.locator(".lc-x-q").fill("")
+    assert shown_ids(page) == [r["i"] for r in explorer_data(site)["rows"]]  # no words: newest first
+    assert page.get_attribute('[data-sort="date"]', "aria-sort") == "descending"
 
 
 def test_a_facet_narrows_rows_and_counts_follow(open_page: OpenPage, site: Path) -> None:

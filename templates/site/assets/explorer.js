@@ -12,6 +12,14 @@
  * table is made of grid rows, not <table> rows, so that rows below the screen can
  * skip layout (content-visibility): typing then costs the layout of what is seen.
  *
+ * Relevance: with words in the filter, rows rank by where and how each word matches
+ * (score()): the title counts most, then the TL;DR, then authors and venue; a whole
+ * word counts more than the start of a word, which counts more than the inside of
+ * one ("rope" finds LongRoPE, below works with RoPE in their titles). Inside a word
+ * counts only in the title and TL;DR, where compound names live: "rope" does not
+ * match "European" in a venue. Equal scores keep the chosen order (newest first
+ * unless a column was picked). Without words, the chosen order alone.
+ *
  * The view lives in the address bar (?text=...&topic=...&from=...&sort=...; not
  * "q", which opens Material's search), replaced
  * as it changes, so a link or a reload shows the same records. Material's instant
@@ -26,6 +34,11 @@
   var VENUES_SHOWN = 8; // venue options shown before "All venues"
   var BIT = { q: 1, topic: 2, year: 4, kind: 8, venue: 16, code: 32 };
   var SORTS = { date: -1, title: 1, venue: 1, lmax: -1 }; // natural direction of each column
+  var DEFAULT_SORT = "rank"; // best match first when filtering, else newest first
+  // Relevance: the weight of a match in each field (title, TL;DR, authors, venue) ...
+  var FIELD_WEIGHT = [10, 4, 2, 2];
+  var INSIDE_WORDS = [true, true, false, false]; // ... whether a match inside a word counts there ...
+  var HOW_WEIGHT = [0, 1, 3, 4]; // ... and of how it matches: none, inside a word, word start, whole word
   var fetched = {};
 
   function fold(text) {
@@ -47,6 +60,38 @@
     if (n >= 1e6) return (n / 1e6).toFixed(1).replace(/\.0$/, "") + "M";
     if (n >= 1000) return Math.round(n / 1000) + "k";
     return String(n);
+  }
+
+  function wordChar(code) {
+    return (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code > 127;
+  }
+
+  /* How `term` occurs in folded `text`: 3 a whole word, 2 the start of a word, 1 inside one, 0 not at all. */
+  function how(text, term) {
+    var best = 0, end;
+    for (var at = text.indexOf(term); at >= 0; at = text.indexOf(term, at + 1)) {
+      if (at > 0 && wordChar(text.charCodeAt(at - 1))) { best = best || 1; continue; }
+      end = at + term.length;
+      if (end >= text.length || !wordChar(text.charCodeAt(end))) return 3;
+      best = 2;
+    }
+    return best;
+  }
+
+  /* A row's relevance to the words of the filter: 0 when a word matches nowhere. */
+  function score(fields, terms) {
+    var total = 0;
+    for (var t = 0; t < terms.length; t++) {
+      var points = 0;
+      for (var f = 0; f < fields.length; f++) {
+        var h = how(fields[f], terms[t]);
+        if (h === 1 && !INSIDE_WORDS[f]) h = 0;
+        points += FIELD_WEIGHT[f] * HOW_WEIGHT[h];
+      }
+      if (!points) return 0;
+      total += points;
+    }
+    return total;
   }
 
   function load(url) {
@@ -99,7 +144,7 @@
     var years = {};
     for (var i = 0; i < n; i++) {
       var r = rows[i];
-      this.hay[i] = fold([r.t, r.a || "", r.x || "", r.v || ""].join("\n"));
+      this.hay[i] = [fold(r.t), fold(r.x || ""), fold(r.a || ""), fold(r.v || "")]; // FIELD_WEIGHT's order
       var y = r.d ? parseInt(r.d.slice(0, 4), 10) : 0;
       this.year[i] = y;
       if (y) years[y] = true;
@@ -125,8 +170,8 @@
       var v = parseInt(params.get(name) || "", 10);
       return isNaN(v) ? 0 : v;
     }
-    var sort = params.get("sort") || "-date";
-    if (!SORTS.hasOwnProperty(sort.replace(/^-/, ""))) sort = "-date";
+    var sort = params.get("sort") || DEFAULT_SORT;
+    if (sort !== DEFAULT_SORT && !SORTS.hasOwnProperty(sort.replace(/^-/, ""))) sort = DEFAULT_SORT;
     var code = params.get("code") || "";
     return {
       q: params.get("text") || "",
@@ -150,7 +195,7 @@
     s.kind.forEach(function (v) { params.append("kind", v); });
     s.venue.forEach(function (v) { params.append("venue", v); });
     if (s.code) params.set("code", s.code);
-    if (s.sort !== "-date") params.set("sort", s.sort);
+    if (s.sort !== DEFAULT_SORT) params.set("sort", s.sort);
     var query = params.toString();
     var url = window.location.pathname + (query ? "?" + query : "") + window.location.hash;
     if (url !== window.location.pathname + window.location.search + window.location.hash) {
@@ -288,8 +333,9 @@
     this.headers.forEach(function (th) {
       th.querySelector("button").addEventListener("click", function () {
         var key = th.getAttribute("data-sort");
-        var current = self.state.sort.replace(/^-/, "");
-        var descending = self.state.sort.charAt(0) === "-";
+        var sort = self.state.sort === DEFAULT_SORT && !self.state.q.trim() ? "-date" : self.state.sort;
+        var current = sort.replace(/^-/, "");
+        var descending = sort.charAt(0) === "-";
         var desc = key === current ? !descending : SORTS[key] < 0;
         self.setSort((desc ? "-" : "") + key);
       });
@@ -386,7 +432,7 @@
 
   Explorer.prototype.update = function (filtersChanged) {
     var s = this.state, data = this.data;
-    var terms = fold(s.q).split(/\s+/).filter(Boolean);
+    var terms = fold(s.q).split(/\s+/).filter(Boolean), nTerms = terms.length;
     var topicSel = new Uint8Array(data.nodes.length), anyTopic = false, self = this;
     s.topic.forEach(function (id) { topicSel[self.nodeIndex[id]] = 1; anyTopic = true; });
     var kindSel = new Uint8Array(data.kinds.length), anyKind = s.kind.length > 0;
@@ -404,14 +450,15 @@
     var kindCount = new Int32Array(data.kinds.length);
     var venueCount = new Int32Array(data.venues.length + 1);
     var codeCount = new Int32Array(3);
-    var order = this.order(s.sort), n = order.length, matches = [];
+    var order = this.order(s.sort === DEFAULT_SORT ? "-date" : s.sort), n = order.length, matches = [];
+    var rank = nTerms > 0 && s.sort === DEFAULT_SORT, scores = this.scores || (this.scores = new Float64Array(n));
     var hay = this.hay, year = this.year, kind = this.kind, venue = this.venue, code = this.code, anc = this.anc;
-    var nTerms = terms.length;
 
     for (var o = 0; o < n; o++) {
       var i = order[o], fails = 0, t, list;
-      for (t = 0; t < nTerms; t++) {
-        if (hay[i].indexOf(terms[t]) < 0) { fails = BIT.q; break; }
+      if (nTerms) {
+        scores[i] = score(hay[i], terms);
+        if (!scores[i]) fails = BIT.q;
       }
       list = anc[i];
       if (anyTopic) {
@@ -432,6 +479,11 @@
       if (fails === 0 || fails === BIT.kind) kindCount[kind[i]]++;
       if (fails === 0 || fails === BIT.venue) venueCount[venue[i]]++;
       if (fails === 0 || fails === BIT.code) codeCount[code[i]]++;
+    }
+    if (rank) { // best match first; equal scores keep the newest-first order they arrived in
+      var position = new Int32Array(n);
+      for (o = 0; o < matches.length; o++) position[matches[o]] = o;
+      matches.sort(function (a, b) { return scores[b] - scores[a] || position[a] - position[b]; });
     }
     this.matches = matches;
     if (filtersChanged) this.shown = PAGE;
@@ -508,7 +560,9 @@
       (s.code ? 1 : 0);
     this.root.querySelector(".lc-x-active").textContent = active ? " (" + active + ")" : "";
     this.root.querySelector(".lc-x-head .lc-x-clear").hidden = !active;
-    var key = s.sort.replace(/^-/, ""), desc = s.sort.charAt(0) === "-";
+    var ranked = s.sort === DEFAULT_SORT && s.q.trim() !== "";
+    var shownSort = s.sort === DEFAULT_SORT ? (ranked ? "" : "-date") : s.sort;
+    var key = shownSort.replace(/^-/, ""), desc = shownSort.charAt(0) === "-";
     this.headers.forEach(function (th) {
       var on = th.getAttribute("data-sort") === key;
       if (on) th.setAttribute("aria-sort", desc ? "descending" : "ascending");
