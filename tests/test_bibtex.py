@@ -853,3 +853,30 @@ def test_ascii_word_keeps_exactly_the_ascii_letters_and_digits(text: str) -> Non
 
     expected = "".join(c for c in unicodedata.normalize("NFKD", text).lower() if c.isascii() and c.isalnum())
     assert _ascii_word(text) == expected
+
+
+# ---------------------------------------------------------------------------------
+# Titles written in TeX (E^2-LLM): shown as typeset, cited as TeX
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        ("E^2-LLM: Efficient and Extreme Length Extension", "E²-LLM: Efficient and Extreme Length Extension"),
+        ("Self-attention Does Not Need O(n^2) Memory", "Self-attention Does Not Need O(n²) Memory"),
+        ("x_{1} and y^{n+1}", "x₁ and yⁿ⁺¹"),
+        ("the long_context case", "the long_context case"),  # an identifier, not a subscript
+        ("a^b and x^{abc}", "a^b and x^{abc}"),  # no Unicode forms: as written
+        ("^2 at the start, L_max", "^2 at the start, L_max"),
+    ],
+)
+def test_titles_with_tex_scripts_are_shown_typeset(title: str, shown: str) -> None:
+    assert Record(id="x", title=title).display_title == shown
+
+
+def test_tex_scripts_are_cited_as_tex_math() -> None:
+    record = Record(id="e2-llm", title="E^2-LLM: Extreme Length Extension", authors=(Author("Jiaheng Liu"),),
+                    date="2024-01-13", arxiv="2401.06951")
+    [entry] = parse_clean(entry_for(record))
+    assert entry.get("title") == "E$^{2}$-{LLM}: Extreme Length Extension"
+    assert to_text(entry.get("title")) == record.title  # read back (import-bib) as written

@@ -111,7 +111,7 @@ def explorer_data(site: Path) -> dict[str, Any]:
 
 
 def fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).lower()
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
 
 
 # The explorer's relevance rules, written again here from their description (explorer.js):

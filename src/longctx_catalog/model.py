@@ -136,7 +136,8 @@ class Record:
 
     @property
     def display_title(self) -> str:
-        return self.title or (f"arXiv:{self.arxiv}" if self.arxiv else self.id)
+        """The title as readers see it: TeX-style ``E^2`` typeset as ``E²`` (see :func:`typeset_scripts`)."""
+        return typeset_scripts(self.title) if self.title else (f"arXiv:{self.arxiv}" if self.arxiv else self.id)
 
 
 @dataclass
@@ -203,6 +204,41 @@ class Catalog:
 
 
 _ARXIV_VERSION = re.compile(r"v\d+$")
+
+# Titles keep arXiv's TeX spelling ("E^2-LLM", "O(n^2)"), which the authors typeset as
+# E²-LLM and O(n²). Unicode has super- and subscript forms for digits, signs and a few
+# letters: those are shown; anything else (a caret before a word, "long_context") stays
+# as written. Plain text, so it reads the same in pages, tables, feeds and JSON.
+_SUPERSCRIPT = dict(zip("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", strict=True))
+_SUBSCRIPT = dict(zip("0123456789+-=()aehklmnopstx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕₖₗₘₙₒₚₛₜₓ", strict=True))
+_TEX_SCRIPT = re.compile(
+    r"(?<=[A-Za-z0-9)\]])(?:\^(?:\{(?P<sup_braced>[^{}]{1,12})\}|(?P<sup>[0-9]+|[ni+-])(?![A-Za-z]))"
+    r"|_(?:\{(?P<sub_braced>[^{}]{1,12})\}|(?P<sub>[0-9]+)(?![A-Za-z0-9])))"
+)
+
+
+def script_parts(title: str) -> list[tuple[str, str]]:
+    """``title`` as ``(kind, text)`` runs, kind ``text``, ``sup`` or ``sub``: ``E^2-LLM`` ->
+    ``[("text", "E"), ("sup", "2"), ("text", "-LLM")]``. Only scripts with Unicode forms are split off."""
+    parts: list[tuple[str, str]] = []
+    pos = 0
+    for match in _TEX_SCRIPT.finditer(title):
+        sup = match.group("sup_braced") or match.group("sup")
+        kind, text = ("sup", sup) if sup is not None else ("sub", match.group("sub_braced") or match.group("sub"))
+        if all(c in (_SUPERSCRIPT if kind == "sup" else _SUBSCRIPT) for c in text):
+            parts += [("text", title[pos : match.start()]), (kind, text)]
+            pos = match.end()
+    parts.append(("text", title[pos:]))
+    return [(kind, text) for kind, text in parts if text]
+
+
+def typeset_scripts(title: str) -> str:
+    """``E^2-LLM`` -> ``E²-LLM``, ``x_{1}`` -> ``x₁``; anything without Unicode forms is left alone."""
+    if "^" not in title and "_" not in title:
+        return title
+    tables = {"sup": _SUPERSCRIPT, "sub": _SUBSCRIPT}
+    return "".join(text if kind == "text" else "".join(tables[kind][c] for c in text)
+                   for kind, text in script_parts(title))
 
 
 def strip_arxiv_version(arxiv_id: str) -> str:

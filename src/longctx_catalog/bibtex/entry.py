@@ -16,7 +16,7 @@ import functools
 import re
 import unicodedata
 
-from ..model import Author, Record
+from ..model import Author, Record, script_parts
 from .latex import protect_case, to_latex
 
 # Words skipped when picking the title word of a citation key (as Google Scholar does).
@@ -163,6 +163,16 @@ def _landing_url(record: Record) -> str | None:
     return record.code[0].url if record.code else None
 
 
+def _title(record: Record) -> str:
+    """The title in LaTeX, capitals protected; ``E^2`` as ``E$^{2}$``, as the authors typeset it."""
+    if not record.title or ("^" not in record.title and "_" not in record.title):
+        return protect_case(to_latex(record.display_title))
+    return "".join(
+        protect_case(to_latex(text)) if kind == "text" else ("$^{" if kind == "sup" else "$_{") + text + "}$"
+        for kind, text in script_parts(record.title)
+    )
+
+
 def venue_fields(venue: str) -> tuple[str, str, str, str | None]:
     """``(entry type, field, value, year)`` for a venue as records write it.
 
@@ -194,7 +204,7 @@ def generated_fields(record: Record) -> tuple[str, dict[str, str]]:
         fields["author"] = "{" + _author_field(record.authors) + "}"
     else:  # styles sort and label by `key` when there is no author (and warn without one)
         fields["key"] = "{" + to_latex(record.display_title) + "}"
-    fields["title"] = "{" + protect_case(to_latex(record.display_title)) + "}"
+    fields["title"] = "{" + _title(record) + "}"
     entry_type, year = "misc", record.date[:4] if record.date else None
     if record.venue:
         entry_type, name, value, venue_year = venue_fields(record.venue)

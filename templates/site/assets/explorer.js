@@ -42,7 +42,8 @@
   var fetched = {};
 
   function fold(text) {
-    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    // NFKD: accents come off, and E²-LLM is found by typing "e2"
+    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   }
 
   function el(tag, cls, text) {
