@@ -23,7 +23,15 @@ from cmarkgfm.cmark import Options
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from longctx_catalog.markdown import Md, code_fence, escape_cell, escape_prose, md_url, trusted_markdown
+from longctx_catalog.markdown import (
+    Md,
+    code_fence,
+    escape_cell,
+    escape_prose,
+    md_url,
+    notes_markdown,
+    trusted_markdown,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -335,3 +343,40 @@ def test_translation_is_skipped_only_when_it_would_change_nothing(text: str, cel
     plain = " ".join(text.split())
     table = markdown._CELL_TABLE if cell else markdown._TABLE
     assert (plain.translate(table) != plain) <= bool(markdown._NEEDS_TABLE.search(plain))
+
+
+# ---------------------------------------------------------------------------------
+# notes: inline markdown kept (links, emphasis, code), nothing else
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_notes_keep_links_emphasis_and_code(engine: str) -> None:
+    notes = ("Pairs with a [Triton tutorial\nnotebook](https://github.com/a/b/blob/main/tutorial_triton.ipynb),\n"
+             "*derivations* and **proofs**; run `pip install x<2`.\n\nSecond paragraph, see https://example.org/a_b.")
+    html = ENGINES[engine](notes_markdown(notes) + "\n")
+    doc = parse(html)
+    # (parse() leaves out a link that shows exactly its URL, like the bare one here)
+    assert doc.tags == ["p", "a", "em", "strong", "code", "p"], html
+    assert re.findall(r'href="([^"]*)"', html) == [
+        "https://github.com/a/b/blob/main/tutorial_triton.ipynb", "https://example.org/a_b"]
+    assert visible(html) == ("Pairs with a Triton tutorial notebook, derivations and proofs; run pip install x<2. "
+                             "Second paragraph, see https://example.org/a_b.")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("text", HOSTILE)
+def test_notes_let_no_html_images_or_blocks_through(engine: str, text: str) -> None:
+    html = ENGINES[engine](notes_markdown(text) + "\n")
+    doc = parse(html)
+    allowed = {"p", "a", "em", "strong", "code"}
+    assert set(doc.tags) <= allowed, html
+    assert {name for name, _ in doc.attrs} <= {"href"}, html
+    assert all(value and value.startswith(("http://", "https://")) for name, value in doc.attrs), html
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_notes_drop_unsafe_link_targets_and_images(engine: str) -> None:
+    html = ENGINES[engine](notes_markdown("[evil](javascript:alert(1)) then ![img](https://x.example/i.png)") + "\n")
+    doc = parse(html)
+    assert "img" not in doc.tags and ("href", "javascript:alert(1)") not in doc.attrs, html
+    assert visible(html) == "evil then ![img](https://x.example/i.png)" or visible(html) == "evil then !img"

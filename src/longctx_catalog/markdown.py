@@ -150,3 +150,61 @@ def code_fence(body: str, info: str = "") -> Md:
     longest = max((len(run) for run in re.findall(r"`+", body)), default=0) if "`" in body else 0
     fence = "`" * max(3, longest + 1)
     return Md(f"{fence}{info}\n{body.rstrip()}\n{fence}")
+
+
+# A record's `notes`: markdown a contributor wrote, of which only the inline part is
+# kept — links (http/https), emphasis, strong emphasis and code — one paragraph per
+# blank-line-separated block. Everything else is escaped like any record text, so
+# raw HTML, headings, lists, images and `javascript:` links show as the text they are.
+_NOTES_INLINE = re.compile(
+    r"(?P<code>(?P<ticks>`+)(?P<code_text>.+?)(?P=ticks))"
+    r"|\[(?P<link_text>[^\[\]\n]+)\]\((?P<link_url>[^()\s]+(?:\([^()\s]*\)[^()\s]*)*)\)"
+    r"|(?P<bare>https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"])"
+    r"|\*\*(?P<strong>[^*\n]+?)\*\*"
+    r"|(?<![\w*])\*(?P<em>[^*\s](?:[^*\n]*?[^*\s])?)\*(?![\w*])"
+    r"|(?<![\w_])_(?P<em_>[^_\s](?:[^_\n]*?[^_\s])?)_(?![\w_])"
+)
+
+
+def _plain(text: str, line_start: bool) -> str:
+    """Escaped text that keeps its outer spaces (one each), so it joins the markup around it."""
+    if not text:
+        return ""
+    core = _escape_str(text, False, line_start) if text.strip() else ""
+    return (" " if text[:1].isspace() else "") + core + (" " if text[-1:].isspace() and core else "")
+
+
+def _notes_inline(text: str, line_start: bool) -> str:
+    out: list[str] = []
+    pos = 0
+    for m in _NOTES_INLINE.finditer(text):
+        out.append(_plain(text[pos : m.start()], line_start and pos == 0))
+        if out[-1].endswith("!"):  # "![...](...)" would be an image: the "!" stays text
+            out[-1] = out[-1][:-1] + "&#33;"
+        if m.group("code") is not None:
+            body = m.group("code_text")
+            fence = "`" * (max((len(r) for r in re.findall(r"`+", body)), default=0) + 1)
+            pad = " " if body.startswith("`") or body.endswith("`") else ""
+            out.append(f"{fence}{pad}{body}{pad}{fence}")
+        elif m.group("link_text") is not None:
+            url = md_url(m.group("link_url"))
+            label = _notes_inline(m.group("link_text"), False)
+            out.append(f"[{label}]({url})" if url else label)
+        elif m.group("bare") is not None:
+            url = md_url(m.group("bare"))
+            out.append(f"[{escape_prose(m.group('bare'))}]({url})" if url else escape_prose(m.group("bare")))
+        elif m.group("strong") is not None:
+            out.append(f"**{_notes_inline(m.group('strong'), False)}**")
+        else:
+            out.append(f"*{_notes_inline(m.group('em') or m.group('em_'), False)}*")
+        pos = m.end()
+    out.append(_plain(text[pos:], line_start and pos == 0))
+    return "".join(out).strip()
+
+
+def notes_markdown(text: object) -> Md:
+    """A record's ``notes`` as markdown paragraphs: links, emphasis and code kept, nothing else."""
+    if text is None:
+        return Md("")
+    paragraphs = [" ".join(block.split()) for block in re.split(r"\n\s*\n", str(text))]
+    return Md("\n\n".join(_notes_inline(p, True) for p in paragraphs if p))
