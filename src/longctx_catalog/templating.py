@@ -28,7 +28,7 @@ import jinja2
 from jinja2 import pass_context
 
 from .diagnostics import Diagnostic, Location
-from .markdown import Md, code_fence, escape_cell, escape_prose, md_url, trusted_markdown
+from .markdown import Md, code_fence, escape_cell, escape_prose, md_url, notes_markdown, trusted_markdown
 from .model import TaxonomyNode
 from .pages import CONTRIBUTING_FILE, SITE_CONTRIBUTING_PAGE, node_page, page_link
 from .present import (
@@ -167,6 +167,7 @@ def make_environment(root: Path, *, site: bool = False) -> jinja2.Environment:
         url=md_url,
         raw=Md,
         trusted=trusted_markdown,
+        notes=notes_markdown,
         fence=code_fence,
         # formatting
         num=fmt_number,
