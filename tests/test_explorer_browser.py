@@ -212,8 +212,10 @@ def test_typing_filters_rows(open_page: OpenPage, site: Path) -> None:
     assert shown_ids(page) == [r["i"] for r in explorer_data(site)["rows"]]
 
 
-def test_relevance_ranks_title_words_first_and_skips_inner_venue_matches(open_page: OpenPage, site: Path) -> None:
-    page = ready(open_page("explorer/"))
+@pytest.mark.parametrize(("viewport", "scheme"), [(DESKTOP, "light"), (PHONE, "dark")], ids=["desktop", "phone"])
+def test_relevance_ranks_title_words_first_and_skips_inner_venue_matches(
+        open_page: OpenPage, site: Path, viewport: dict[str, int], scheme: str) -> None:
+    page = ready(open_page("explorer/", viewport=viewport, color_scheme=scheme))
     page.locator(".lc-x-q").fill("rope")
     expected = matching(site, "rope")
     page.wait_for_function(f"document.querySelectorAll('.lc-x-tbody .lc-x-row').length === {len(expected)}")
@@ -225,7 +227,10 @@ def test_relevance_ranks_title_words_first_and_skips_inner_venue_matches(open_pa
     assert "european-venue" not in shown
     # relevance is the order only while a word is typed, and only until a column is chosen
     assert page.get_attribute('[data-sort="date"]', "aria-sort") is None
-    page.locator('[data-sort="date"] button').click()
+    if viewport == DESKTOP:
+        page.locator('[data-sort="date"] button').click()
+    else:  # phones sort with the menu
+        page.locator(".lc-x-sort").select_option("-date")
     dates = page.eval_on_selector_all(".lc-x-tbody .lc-x-c-date", "cells => cells.map(c => c.textContent)")
     assert [d for d in dates if d != "—"] == sorted((d for d in dates if d != "—"), reverse=True)
     assert sorted(shown_ids(page)) == sorted(expected)
