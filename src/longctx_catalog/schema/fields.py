@@ -155,7 +155,12 @@ RECORD_FIELDS: tuple[Field, ...] = (
         kinds=("paper", "survey", "model"),
         example=["longbench"],
     ),
-    Field("bibtex", Bibtex(), "The citation as one BibTeX entry, kept verbatim."),
+    Field(
+        "bibtex",
+        Bibtex(),
+        "Only to override the citation: one BibTeX entry, used verbatim instead of the one generated from the "
+        "record's fields (leave it out unless the fields cannot describe the work).",
+    ),
     Field(
         "language",
         ListOf(Language(), min_items=1),
