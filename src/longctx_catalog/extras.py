@@ -35,9 +35,10 @@ EXPLORER_PAGE = "explorer.md"
 STATISTICS_PAGE = "statistics.md"
 EXPLORER_TEMPLATE = "explorer.md.j2"
 STATISTICS_TEMPLATE = "statistics.md.j2"
-# Site assets on every page (under templates/site/assets/, staged with the others): the explorer's
-# script and styles, and tables.js, which sorts the wide tables and lays them out as cards on phones.
-ASSETS = ("explorer.js", "explorer.css", "tables.js")
+# Site assets on every page (under templates/site/assets/, staged with the others), scripts in
+# this order: common.js (what the other two share), the explorer's script and styles, and
+# tables.js, which sorts the wide tables and lays them out as cards on phones.
+ASSETS = ("common.js", "explorer.js", "explorer.css", "tables.js")
 # Views the site lists under "Browse": (title, page).
 PAGES = (("Explorer", EXPLORER_PAGE), ("Statistics", STATISTICS_PAGE))
 

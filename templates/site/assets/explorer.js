@@ -20,6 +20,9 @@
  * match "European" in a venue. Equal scores keep the chosen order (newest first
  * unless a column was picked). Without words, the chosen order alone.
  *
+ * Helpers shared with the wide tables (element building, starting on every page)
+ * are in common.js.
+ *
  * The view lives in the address bar (?text=...&topic=...&from=...&sort=...; not
  * "q", which opens Material's search), replaced
  * as it changes, so a link or a reload shows the same records. Material's instant
@@ -46,12 +49,7 @@
     return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   }
 
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
+  var el = window.longctx.el; // common.js
 
   function number(n) {
     return n.toLocaleString("en");
@@ -419,10 +417,10 @@
     }
     var present = [], missing = [];
     for (i = 0; i < n; i++) (values[i] === undefined || values[i] === "" ? missing : present).push(i);
-    var collator = new Intl.Collator("en", { numeric: true });
+    var compare = window.longctx.compare; // common.js: the tables sort text the same way
     present.sort(function (a, b) {
       var x = values[a], y = values[b];
-      var c = typeof x === "number" ? x - y : collator.compare(x, y);
+      var c = typeof x === "number" ? x - y : compare(x, y);
       return (desc ? -c : c) || a - b;
     });
     this.orders[sort] = Int32Array.from(present.concat(missing));
@@ -752,11 +750,5 @@
     });
   }
 
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(start); // Material: every page, instant navigation included
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
-    start();
-  }
+  window.longctx.onEveryPage(start); // instant navigation included
 })();

@@ -15,23 +15,16 @@
  * on the sorted one, first click ascending for text and descending for numbers,
  * the third click back to the page's own order; blank cells always last. Values
  * are read as the page shows them: 32k and 1M are numbers, ✓ before ✗, dates
- * 2023.08 as text that sorts. Material's instant navigation swaps pages without
- * reloading scripts, so the script starts on every page it is shown (document$).
+ * 2023.08 as numbers. It starts on every page Material shows (common.js, which the
+ * explorer shares).
  */
 (function () {
   "use strict";
 
-  var collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+  var el = window.longctx.el, compare = window.longctx.compare; // common.js, shared with the explorer
   var SUFFIX = { k: 1e3, K: 1e3, M: 1e6, B: 1e9 };
   var FLAGS = { "✓": 2, "✅": 2, "✗": 1, "❌": 1 };
   var uid = 0;
-
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
 
   /* A cell's sort value: [kind, value]; kind 0 blank, 1 number, 2 text. */
   function value(text) {
@@ -129,7 +122,7 @@
       order.sort(function (a, b) {
         var x = values[a][j] || [0, 0], y = values[b][j] || [0, 0];
         if (!x[0] || !y[0]) return (y[0] ? 1 : 0) - (x[0] ? 1 : 0) || a - b; // blanks last
-        var c = x[0] !== y[0] ? x[0] - y[0] : x[0] === 1 ? x[1] - y[1] : collator.compare(x[1], y[1]);
+        var c = x[0] !== y[0] ? x[0] - y[0] : x[0] === 1 ? x[1] - y[1] : compare(x[1], y[1]);
         return (desc ? -c : c) || a - b;
       });
     }
@@ -213,11 +206,5 @@
     });
   }
 
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(start);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
-    start();
-  }
+  window.longctx.onEveryPage(start);
 })();
