@@ -300,6 +300,9 @@ def _venue(entry: BibEntry) -> str | None:
             continue
         year = (to_text(entry.get("year") or "").strip() or "")[:4]
         year = year if year.isdigit() else ""
+        if not year:  # "ICLR 2024 Oral" without a year field: the venue's own year is kept
+            named = re.search(r"\b(?:19|20)\d{2}\b", text)
+            year = named.group(0) if named else ""
         if "workshop" not in text.lower():
             for pattern, short in _VENUES:
                 if pattern.search(text):

@@ -178,7 +178,8 @@ def venue_fields(venue: str) -> tuple[str, str, str, str | None]:
 
     ``ICLR 2024`` -> ``inproceedings``, ``booktitle``, the conference's full name with
     ``({ICLR})``, ``2024``; an unknown venue is a conference when its name says so
-    (``Workshop``, ``Proceedings``, a known acronym) and a journal otherwise, kept as written.
+    (``Workshop``, ``Proceedings``, a known acronym) and a journal otherwise, kept as written
+    (``TPAMI 2026``: year ``2026``).
     """
     m = _VENUE_YEAR.match(venue.strip())
     name, year = (m.group("name"), m.group("year")) if m else (venue.strip(), None)
@@ -187,7 +188,7 @@ def venue_fields(venue: str) -> tuple[str, str, str, str | None]:
         value = f"{full} ({{{name}}})"
     else:
         entry_type = "inproceedings" if _CONFERENCE.search(venue) else "article"
-        value, year = protect_case(to_latex(venue.strip())), None
+        value = protect_case(to_latex(venue.strip()))  # as written, its year included
     return entry_type, "booktitle" if entry_type == "inproceedings" else "journal", value, year
 
 
