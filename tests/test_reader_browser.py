@@ -4,8 +4,8 @@ The site is the site tests' catalogue plus three records (notes written in markd
 title in TeX, a work nobody has summarised), built by `longctx build` and served on
 127.0.0.1; every page is watched as in the other browser tests (tests/browser.py).
 Contrast is computed in the page (tests/contrast.js: WCAG 2 ratios of every visible
-text against the background it is drawn on). Screenshots of the tables go to
-``test-artifacts/``.
+text against the background it is drawn on). Screenshots of the tables are kept in the
+folder LONGCTX_TEST_ARTIFACTS names (else pytest's temp folder).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from browser import ARTIFACTS, DESKTOP, PHONE, OpenPage, needs_chromium, serve
+from browser import DESKTOP, PHONE, OpenPage, needs_chromium, serve
 from conftest import build_site_catalogue
 
 pytestmark = needs_chromium
@@ -127,7 +127,7 @@ def column(page: Any, name: str) -> list[str]:
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("path", TABLE_PAGES)
-def test_desktop_tables_fill_the_page_and_sort(open_page: OpenPage, path: str, scheme: str) -> None:
+def test_desktop_tables_fill_the_page_and_sort(open_page: OpenPage, artifacts: Path, path: str, scheme: str) -> None:
     page = table_ready(open_page(path, viewport=DESKTOP, color_scheme=scheme))
     box = page.locator("[data-lc-table] .md-typeset__scrollwrap").bounding_box()
     assert box["width"] >= DESKTOP["width"] - 80  # the page's whole width, not Material's 61rem column
@@ -155,8 +155,7 @@ def test_desktop_tables_fill_the_page_and_sort(open_page: OpenPage, path: str, s
     assert shown == sorted(shown, key=float) and len(shown) >= 2
     header.locator("button").click()
     assert header.get_attribute("aria-sort") is None and column(page, name) == before
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"table-{path.strip('/').replace('/', '-')}-desktop-{scheme}.png"))
+    page.screenshot(path=str(artifacts / f"table-{path.strip('/').replace('/', '-')}-desktop-{scheme}.png"))
 
 
 def test_header_row_and_first_column_stay_in_view(open_page: OpenPage) -> None:
@@ -193,7 +192,7 @@ def test_column_chooser_hides_and_shows_a_group(open_page: OpenPage) -> None:
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("path", TABLE_PAGES)
-def test_phone_tables_are_cards(open_page: OpenPage, path: str, scheme: str) -> None:
+def test_phone_tables_are_cards(open_page: OpenPage, artifacts: Path, path: str, scheme: str) -> None:
     page = table_ready(open_page(path, viewport=PHONE, color_scheme=scheme))
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]  # nothing sideways
     assert not page.locator("[data-lc-table] thead").is_visible()
@@ -216,8 +215,7 @@ def test_phone_tables_are_cards(open_page: OpenPage, path: str, scheme: str) -> 
     collated = page.evaluate(
         "names => names.slice().sort(new Intl.Collator('en', {numeric: true, sensitivity: 'base'}).compare)", names)
     assert names == collated and len(names) >= 2
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"table-{path.strip('/').replace('/', '-')}-phone-{scheme}.png"))
+    page.screenshot(path=str(artifacts / f"table-{path.strip('/').replace('/', '-')}-phone-{scheme}.png"))
 
 
 # ---------------------------------------------------------------------------------
