@@ -30,7 +30,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 def citation(record: Record) -> str:
     """The BibTeX shown in an entry's citation block: the single source of citation text.
 
-    The record's own entry when it has one, else one generated from its fields, so
+    Generated from the record's fields (a curator's ``bibtex`` override wins), so
     every entry can be cited in one click.
     """
     return entry_for(record)
