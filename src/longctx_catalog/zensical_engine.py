@@ -37,7 +37,7 @@ OUTPUT_DIR = "zensical-site"  # inside the staged folder
 
 _PROBLEM = re.compile(r"^(Warning|Error):\s*(.+)$")
 _WHERE = re.compile(r"\[\s*([^\s\]]+?):(\d+):(\d+)\s*\]")
-_LINK_AT = re.compile(r"\]\(([^)\s]+)")
+_TARGET = re.compile(r"[^)\s>]+")
 
 
 def zensical_config(stage: Stage) -> str:
@@ -81,23 +81,29 @@ def problems(output: str, stage: Stage, locate: Locator) -> tuple[list[Diagnosti
             code = "LC802" if match.group(1) == "Error" else "LC801"
         else:
             staged, line_no, column = where.group(1), int(where.group(2)), int(where.group(3))
-            location = _locate(stage, locate, staged, line_no, column)
+            target = _target_at(stage, staged, line_no, column)
+            location = _locate(locate, staged, line_no, column, target)
+            what = f"{what}: {target}" if target else what
             code = "LC801"
         found.append(Diagnostic.make(location, code, f"Zensical: {what}"))
     return found, other
 
 
-def _locate(stage: Stage, locate: Locator, staged: str, line: int, column: int) -> Location:
-    """The place a person should open: the staged page itself when generated, else its source at the link."""
-    if staged not in locate.sources:
-        shown = locate(staged)
-        return Location(shown.path, line, column)
+def _target_at(stage: Stage, staged: str, line: int, column: int) -> str | None:
+    """The link target Zensical points at (its column is where the target starts)."""
     try:
         text = (stage.docs / staged).read_text(encoding="utf-8").splitlines()[line - 1]
     except (OSError, IndexError):
-        return locate(staged)
-    link = _LINK_AT.search(text, max(0, column - 2))
-    return locate(staged, link.group(1) if link else None)
+        return None
+    match = _TARGET.match(text, max(0, column - 1))
+    return match.group(0) if match else None
+
+
+def _locate(locate: Locator, staged: str, line: int, column: int, target: str | None) -> Location:
+    """The place a person should open: the staged page itself when generated, else its source at the link."""
+    if staged not in locate.sources:
+        return Location(locate(staged).path, line, column)
+    return locate(staged, target)
 
 
 def build_site(
