@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-from .site import Built, Locator, ProgressFactory, _swap
+from .site import Built, Locator, ProgressFactory
 from .staging import Stage
 
 ENGINES = ("mkdocs", "properdocs", "zensical")
@@ -45,7 +45,7 @@ _NAMES = {"mkdocs": "MkDocs", "properdocs": "ProperDocs", "zensical": "Zensical"
 
 class BuildSite(Protocol):
     def __call__(self, stage: Stage, site_dir: Path, locate: Locator, *, strict: bool = True,
-                 epoch: int | None = None, progress: ProgressFactory | None = None) -> Built: ...
+                 epoch: int | None = None, progress: ProgressFactory | None = None, replace: bool = True) -> Built: ...
 
 
 def display_name(engine: str) -> str:
@@ -89,8 +89,25 @@ def fresh_folder(site_dir: Path) -> Path:
 
 
 def put_in_place(fresh: Path, site_dir: Path) -> None:
-    """The new site replaces ``site_dir`` in one rename (the old one is deleted after)."""
-    _swap(fresh, site_dir)
+    """The new site replaces ``site_dir`` in one rename (the old one is deleted after), as MkDocs' build does."""
+    old = None
+    if site_dir.exists():
+        old = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(site_dir, old)
+    os.replace(fresh, site_dir)
+    os.chmod(site_dir, 0o755)  # mkdtemp makes 0700; the site is for everyone to read
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def finish(built: Built, fresh: Path, site_dir: Path, replace: bool) -> Built:
+    """Swap the new site in, or (``replace=False``) hand the fresh folder to the caller to put in place."""
+    if not replace:
+        built.fresh = fresh  # type: ignore[attr-defined]  # the caller puts it in place with the build's other files
+        return built
+    put_in_place(fresh, site_dir)
+    return built
 
 
 def move_into(built: Path, fresh: Path) -> None:

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from .diagnostics import Diagnostic
-from .engines import child_env, fresh_folder, put_in_place, run
+from .engines import child_env, finish, fresh_folder, run
 from .site import Built, Locator, ProgressFactory, SiteError, _diagnostics
 from .staging import Stage
 
@@ -57,8 +57,12 @@ def build_site(
     strict: bool = True,
     epoch: int | None = None,
     progress: ProgressFactory | None = None,
+    replace: bool = True,
 ) -> Built:
-    """Build the staged site into ``site_dir`` with ProperDocs; as :func:`longctx_catalog.site.build_site`."""
+    """Build the staged site into ``site_dir`` with ProperDocs; as :func:`longctx_catalog.site.build_site`.
+
+    With ``replace=False`` the built folder is left for the caller (``Built.fresh``).
+    """
     site_dir = site_dir.resolve()
     fresh = fresh_folder(site_dir)
     pages = sum(1 for _ in stage.docs.rglob("*.md"))
@@ -76,8 +80,7 @@ def build_site(
                 said = " / ".join(other[-3:]) or f"exit status {code}"
                 problems = [Diagnostic.make(locate.config_location(), "LC801", f"ProperDocs failed: {said}")]
             raise SiteError(problems)
-        put_in_place(fresh, site_dir)
+        return finish(Built(seconds, problems), fresh, site_dir, replace)
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
-    return Built(seconds, problems)

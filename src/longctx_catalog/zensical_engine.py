@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from .diagnostics import Diagnostic, Location
-from .engines import child_env, fresh_folder, move_into, put_in_place, run
+from .engines import child_env, finish, fresh_folder, move_into, run
 from .site import Built, Locator, ProgressFactory, SiteError
 from .staging import Stage
 
@@ -114,8 +114,12 @@ def build_site(
     strict: bool = True,
     epoch: int | None = None,
     progress: ProgressFactory | None = None,
+    replace: bool = True,
 ) -> Built:
-    """Build the staged site into ``site_dir`` with Zensical; as :func:`longctx_catalog.site.build_site`."""
+    """Build the staged site into ``site_dir`` with Zensical; as :func:`longctx_catalog.site.build_site`.
+
+    With ``replace=False`` the built folder is left for the caller (``Built.fresh``).
+    """
     site_dir = site_dir.resolve()
     config = _write_config(stage)
     built = stage.dir / OUTPUT_DIR
@@ -135,9 +139,8 @@ def build_site(
                 found = [Diagnostic.make(locate.config_location(), "LC801", f"Zensical failed: {said}")]
             raise SiteError(found)
         move_into(built, fresh)
-        put_in_place(fresh, site_dir)
+        return finish(Built(seconds, found), fresh, site_dir, replace)
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         shutil.rmtree(built, ignore_errors=True)
         raise
-    return Built(seconds, found)
