@@ -185,6 +185,20 @@ def test_zensical_pages_keep_links_overrides_and_escaping(zensical_site: Path) -
 
 
 @needs("zensical")
+def test_zensical_pages_load_nothing_from_elsewhere(zensical_site: Path) -> None:
+    """Like test_site.py's check for MkDocs: every script, style and image a page names is on the site.
+
+    (Zensical's script knows CDN addresses for Pyodide, Ace, GLightbox and Mermaid, each
+    behind a feature the site does not use; the browser test refuses any off-site request.)
+    """
+    external = re.compile(r"""<(?:script|img|iframe|source|link)\b[^>]*?\s(?:src|href)=["']?(?:https?:)?//""", re.I)
+    for file in zensical_site.rglob("*.html"):
+        text = file.read_text(encoding="utf-8")
+        assert not external.findall(text), file.relative_to(zensical_site)
+        assert "fonts.googleapis" not in text and 'data-md-component="source"' not in text
+
+
+@needs("zensical")
 def test_zensical_search_index_finds_records(zensical_site: Path) -> None:
     index = json.loads((zensical_site / "search.json").read_text(encoding="utf-8"))
     items = [d for d in index["items"] if d["location"].startswith("papers/yarn/")]
