@@ -32,8 +32,7 @@ from typing import Protocol
 from .site import Built, Locator, ProgressFactory
 from .staging import Stage
 
-ENGINES = ("mkdocs", "properdocs", "zensical")
-DEFAULT_ENGINE = "mkdocs"
+ENGINES = ("mkdocs", "properdocs", "zensical")  # the first is the default (commands/build.py names them too)
 # What each engine needs importable, and how to get it.
 _NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
     "mkdocs": (("mkdocs", "material"), "`pip install -e .` in the catalogue's checkout"),
