@@ -3,6 +3,11 @@
 Those pages are written for GitHub, where a link is relative to the file; on the
 site they are staged elsewhere (CONTRIBUTING.md becomes an about page), so their
 links are rewritten as they are staged: see :func:`fix_links`.
+
+Every staged page then gets its docs-absolute links (``/papers/x.md``, what the
+templates and :func:`fix_links` write) made relative to the page itself
+(:func:`page_relative`): MkDocs resolves both forms to the same URL, but Zensical
+resolves only relative ones.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from .pages import DOCS_DIR
+from .pages import DOCS_DIR, relative
 
 # [text](target "title") and ![alt](src); the target may hold one level of parentheses.
 _LINK = re.compile(
@@ -51,6 +56,55 @@ def fix_links(text: str, source: str, repo_url: str | None) -> str:
 
         out.append(_LINK.sub(fix, _REF_DEF.sub(fix_ref, chunk)))
     return "".join(out)
+
+
+def page_relative(text: str, page: str) -> str:
+    """Docs-absolute link targets (``/papers/x.md#a``) in ``text`` made relative to ``page`` (docs-relative).
+
+    Inline links, images and reference definitions; code is left alone. Both site
+    engines resolve a relative ``.md`` link to the page it names (MkDocs also checks it).
+    """
+    if "](/" not in text and "]: /" not in text and "]:/" not in text:
+        return text  # most record pages: nothing to do, and no regex pass over them
+    out = []
+    for is_code, chunk in _fenced_chunks(text):
+        if is_code:
+            out.append(chunk)
+            continue
+        code = [span.span() for span in _CODE_SPAN.finditer(chunk)]
+
+        def fix(match: re.Match[str], code: list[tuple[int, int]] = code) -> str:
+            raw = match.group("target")
+            target = raw[1:-1] if raw.startswith("<") else raw
+            if any(start <= match.start() < end for start, end in code) or not _is_docs_absolute(target):
+                return match.group(0)
+            new = _relative_target(target, page)
+            if raw.startswith("<"):
+                new = f"<{new}>"
+            return f"{match.group('bang')}[{match.group('text')}]({new}{match.group('title') or ''})"
+
+        def fix_ref(match: re.Match[str]) -> str:
+            target = match.group("target")
+            if not _is_docs_absolute(target):
+                return match.group(0)
+            return f"{match.group('lead')}{_relative_target(target, page)}"
+
+        out.append(_LINK.sub(fix, _REF_DEF.sub(fix_ref, chunk)))
+    return "".join(out)
+
+
+def _is_docs_absolute(target: str) -> bool:
+    return target.startswith("/") and not target.startswith("//")
+
+
+def _relative_target(target: str, page: str) -> str:
+    """``/papers/x.md?q#a`` from ``papers/index.md`` -> ``x.md?q#a``; ``/`` -> the home page."""
+    path, hash_mark, anchor = target[1:].partition("#")
+    path, query_mark, query = path.partition("?")
+    suffix = query_mark + query + hash_mark + anchor
+    if not path or path.endswith("/"):
+        path += "index.md"
+    return relative(page, path) + suffix
 
 
 def _fenced_chunks(text: str) -> list[tuple[bool, str]]:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .diagnostics import Diagnostic, Location
-from .doclinks import fix_links
+from .doclinks import fix_links, page_relative
 from .extras import ASSETS as EXTRA_ASSETS
 from .extras import PAGES as EXTRA_PAGES
 from .model import Catalog, TaxonomyNode
@@ -189,6 +189,11 @@ def plan_stage(root: Path, catalog: Catalog, site_pages: dict[str, str],
             data = fix_links(data.decode("utf-8", "replace"), source, config.repo_url).encode("utf-8")
             guides.append(rel)
         put(rel, data, source)
+
+    # One link form for every engine: page-relative (Zensical does not resolve /papers/x.md).
+    for rel, data in docs.items():
+        if rel.endswith(".md") and (b"](/" in data or b"]:" in data):
+            docs[rel] = page_relative(data.decode("utf-8", "replace"), rel).encode("utf-8")
 
     overrides: dict[str, bytes] = {}
     for rel, file in site_template_files(root, "overrides").items():

@@ -26,6 +26,16 @@ def need_mkdocs() -> None:
                                  "`pip install -e .` in the catalogue's checkout") from None
 
 
+def need_engine(engine: str) -> None:
+    """The site engine must be installed; say how to get it otherwise (exit 2)."""
+    from ..engines import missing
+
+    if engine == "mkdocs":
+        need_mkdocs()
+    elif problem := missing(engine):
+        raise EnvironmentProblem(problem) from None
+
+
 def print_problems(diagnostics: list) -> None:  # type: ignore[type-arg]
     from ..diagnostics import format_text
 

@@ -12,8 +12,11 @@ from ._common import DataProblem, EnvironmentProblem, State, pass_state
 @click.command("build")
 @click.option("--force", is_flag=True, help="Build even when no input changed since the last build.")
 @click.option("--timings", is_flag=True, help="Print how long each step took.")
+@click.option("--engine", type=click.Choice(["mkdocs", "properdocs", "zensical"]), default="mkdocs",
+              show_default=True, help="What builds the site: MkDocs; ProperDocs (its fork, the fallback; the "
+              "properdocs extra); Zensical (experimental; the zensical extra). See docs/guide/site-engines.md.")
 @pass_state
-def command(state: State, force: bool, timings: bool) -> None:
+def command(state: State, force: bool, timings: bool, engine: str) -> None:
     """Render the catalogue and build the static site into site/ (MkDocs + Material).
 
     First what `longctx render` does (docs/ and the README regions brought up to date),
@@ -29,6 +32,7 @@ def command(state: State, force: bool, timings: bool) -> None:
       longctx build                       # then open site/index.html, or:
       python -m http.server -d site 8000  # and visit http://127.0.0.1:8000/
       longctx build --force               # rebuild although nothing changed
+      longctx build --engine zensical     # the same site built by Zensical (experimental)
       longctx serve                       # preview with live reload while editing
     """
     from ..fingerprint import fingerprint, forget_build, is_up_to_date, record_build
@@ -40,18 +44,22 @@ def command(state: State, force: bool, timings: bool) -> None:
     def step(name: str) -> None:
         steps.append((name, time.perf_counter()))
 
-    if not force and is_up_to_date(root):
+    # The stamp is MkDocs' (the default engine's): another engine always builds, and
+    # leaves no stamp, so the next plain `longctx build` builds again.
+    stamped = engine == "mkdocs"
+    if stamped and not force and is_up_to_date(root):
         click.echo("site is up to date: no input changed since the last build (--force to rebuild)", err=True)
         return
 
     from ._common import load_or_fail
-    from ._site import need_mkdocs, page_progress, print_problems, stage_site
+    from ._site import need_engine, page_progress, print_problems, stage_site
 
-    need_mkdocs()
+    need_engine(engine)
+    from ..engines import builder, display_name
     from ..outputs import apply
     from ..parallel import Deferred
     from ..render import RenderError
-    from ..site import Locator, SiteError, build_site, date_epoch
+    from ..site import Locator, SiteError, date_epoch
 
     step("start")
     catalog = load_or_fail(state)
@@ -80,7 +88,7 @@ def command(state: State, force: bool, timings: bool) -> None:
     added = max((r.added for r in catalog.records if r.added), default=None)
     locate = Locator(root, prepared.stage, prepared.sources, prepared.config.path)
     try:
-        built = build_site(prepared.stage, prepared.config.site_dir, locate, strict=True,
+        built = builder(engine)(prepared.stage, prepared.config.site_dir, locate, strict=True,
                            epoch=date_epoch(added), progress=page_progress)
     except SiteError as err:
         print_problems(err.diagnostics)
@@ -89,7 +97,7 @@ def command(state: State, force: bool, timings: bool) -> None:
     except OSError as err:
         raise EnvironmentProblem(f"cannot write the site: {err}") from None
 
-    step("MkDocs")
+    step(display_name(engine))
     try:
         done = apply(root, changes)
     except OSError as err:
@@ -100,7 +108,8 @@ def command(state: State, force: bool, timings: bool) -> None:
         click.echo(f"{verb} {change.path}")
     if done:
         digest = fingerprint(root, prepared.extra_inputs)  # the build itself changed docs/
-    record_build(root, digest, prepared.config.site_dir, prepared.extra_inputs)
+    if stamped:
+        record_build(root, digest, prepared.config.site_dir, prepared.extra_inputs)
     step("write docs/ and the stamp")
     pages = sum(1 for rel in prepared.plan.docs if rel.endswith(".md"))
     try:
@@ -108,7 +117,7 @@ def command(state: State, force: bool, timings: bool) -> None:
     except ValueError:
         shown = prepared.config.site_dir
     click.echo(f"built {shown}/ from {len(catalog.records)} records ({pages} pages) in "
-               f"{time.perf_counter() - start:.1f} s (MkDocs {built.seconds:.1f} s)", err=True)
+               f"{time.perf_counter() - start:.1f} s ({display_name(engine)} {built.seconds:.1f} s)", err=True)
     if timings:
         for (_, before), (name, after) in itertools.pairwise(steps):
             click.echo(f"  {after - before:6.2f} s  {name}", err=True)
