@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Location
+from .load import read_regular_file
 from .pages import DOCS_DIR
 from .regions import splice
 from .render import Rendered, is_owned
@@ -64,7 +65,7 @@ class Plan:
 
 def _read(path: Path) -> str | None:
     try:
-        return path.read_bytes().decode("utf-8")
+        return read_regular_file(path).decode("utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError):
