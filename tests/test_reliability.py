@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,10 +20,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import make_site_catalogue, site_env
+from conftest import GOOD_RECORD, MINI_TAXONOMY, REPO, make_site_catalogue, site_env
 from longctx_catalog.cli import cli
-from longctx_catalog.fingerprint import is_up_to_date
+from longctx_catalog.fingerprint import fingerprint, is_up_to_date
+from longctx_catalog.markdown import trusted_markdown
 from longctx_catalog.transaction import JOURNAL_DIR, Transaction, recover, sweep_site_temps
+from longctx_catalog.validate import load_catalog
 
 
 def _invoke(root: Path, *args: str) -> Result:
@@ -246,3 +249,150 @@ def test_an_input_edited_during_a_build_is_never_stamped_as_built(tmp_path: Path
         assert _invoke(root, "render", "--check").exit_code == 0
     else:  # the edit was seen: the next build builds again, and is then stamped
         assert _invoke(root, "build").exit_code == 0 and is_up_to_date(root)
+
+
+# --- only regular files are records; nothing hangs --------------------------------------------
+
+
+def test_fifos_devices_and_link_loops_are_located_errors_not_hangs(make_catalog) -> None:  # type: ignore[no-untyped-def]
+    root = make_catalog()
+    papers = root / "papers"
+    os.mkfifo(papers / "fifo.yaml")
+    (papers / "zero.yaml").symlink_to("/dev/zero")
+    (papers / "loop").symlink_to(".")
+    (papers / "outside.yaml").symlink_to(REPO / "pyproject.toml")
+    (papers / "self.yaml").symlink_to("self.yaml")
+    (papers / "inside.yaml").symlink_to("yarn.yaml")  # a link within the catalogue is a record (a duplicate one)
+    os.mkfifo(root / "docs-fifo.md")
+    (root / "docs").mkdir()
+    os.mkfifo(root / "docs" / "pipe.md")
+    result = subprocess.run([sys.executable, "-m", "longctx_catalog", "--root", str(root), "validate"],
+                            capture_output=True, text=True, timeout=60, env=site_env())
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    out = result.stdout
+    for name in ("fifo.yaml", "zero.yaml", "self.yaml"):
+        assert f"papers/{name}:1:1: error: papers/{name} is not a regular file" in out, out
+    assert "papers/loop:1:1: error: papers/loop is a link to a folder" in out
+    assert "papers/outside.yaml:1:1: error: papers/outside.yaml is a link to a file outside the catalogue" in out
+    assert "papers/inside.yaml" in out  # read: the same id twice
+    assert fingerprint(root)  # the build's input digest skips the FIFOs instead of blocking on them
+
+
+def test_20000_unknown_fields_are_each_located(make_catalog) -> None:  # type: ignore[no-untyped-def]
+    # Each diagnostic used to scan every key of its mapping (17 s); an index makes it linear (~1 s here).
+    root = make_catalog({"yarn": GOOD_RECORD + "".join(f"extra{i}: {i}\n" for i in range(20_000))})
+    _, diags = load_catalog(root)
+    unknown = [d for d in diags if d.code == "LC101"]
+    assert len(unknown) == 20_000
+    first_line = GOOD_RECORD.count("\n") + 1
+    assert [d.location.line for d in unknown] == list(range(first_line, first_line + 20_000))
+
+
+# --- YAML values located at the value ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("extra", "where", "says"), [
+    ("true: 1\n", "1", "unknown field True"),
+    ("null: 1\n", "1", "unknown field None"),
+    ("venue: !!int notanumber\n", "8", "'notanumber' is tagged !!int but is not a whole number"),
+    ("venue: !!float abc\n", "8", "'abc' is tagged !!float but is not a number"),
+    ("venue: " + "7" * 5000 + "\n", "8", "a number of 5,000 digits is too long to read"),
+    ('venue: "ICLR\\x01 2024"\n', "8", "control character U+0001"),
+    ('tldr: "a\\0b"\n', "7", "control character U+0000"),
+    ('venue: "\\N"\n', "8", "control character U+0085"),
+    ('code:\n  - url: https://x.org/a\n    "no\\vte": 1\n', "5", "control character U+000B"),
+])
+def test_bad_values_are_located_at_the_value(make_catalog, extra: str, where: str, says: str) -> None:  # type: ignore[no-untyped-def]
+    record = GOOD_RECORD.replace("venue: ICLR 2024\n", "").replace("code:\n  - url: https://github.com/jquesnelle/"
+                                                                   "yarn\n    official: true\n", "")
+    record = record.replace("tldr: Rescales RoPE frequencies so a short fine-tune reaches a much longer window.\n", "")
+    root = make_catalog({"yarn": record + extra})
+    line = record.count("\n") + 1 + (2 if extra.startswith("code:") else 0)
+    _, diags = load_catalog(root)
+    shown = [str(d) for d in diags if d.is_error]
+    assert any(s.startswith(f"papers/yarn.yaml:{line}:{where}") and says in s for s in shown), shown
+    assert not any("set_int_max_str_digits" in s or (":1:1:" in s and "true" not in extra and "null" not in extra)
+                   for s in shown), shown
+
+
+def test_control_characters_never_reach_the_feeds_or_the_bib(make_catalog) -> None:  # type: ignore[no-untyped-def]
+    root = make_catalog({"yarn": GOOD_RECORD.replace("title: 'YaRN:", 'title: "YaRN\\x01\\x0b\\0:').replace(
+        "Language Models'", 'Language Models"')})
+    for verb in ("check", "render", "build", "export-bib"):
+        result = _invoke(root, verb)
+        assert result.exit_code == 1 and "papers/yarn.yaml:2:8: error:" in result.output, (verb, result.output)
+    assert not (root / "site").exists() and not list(root.rglob("*.bib"))
+
+
+def test_non_ascii_digits_are_not_an_arxiv_id(make_catalog) -> None:  # type: ignore[no-untyped-def]
+    for fake_id in ("２３０９.０００７１", "\u0662\u0663\u0660\u0669.00071", "2309.0007\u0661"):
+        root = make_catalog({"yarn": GOOD_RECORD.replace("'2309.00071'", f"'{fake_id}'")})
+        _, diags = load_catalog(root)
+        assert any(str(d).startswith("papers/yarn.yaml:3:8: error:") for d in diags), [str(d) for d in diags]
+
+
+def test_the_record_id_index_is_reserved(make_catalog) -> None:  # type: ignore[no-untyped-def]
+    root = make_catalog({"index": GOOD_RECORD.replace("id: yarn", "id: index")})
+    _, diags = load_catalog(root)
+    assert any(str(d).startswith("papers/index.yaml:1:5: error: the id 'index' is reserved") for d in diags), \
+        [str(d) for d in diags]
+
+
+# --- taxonomy descriptions follow the record URL rules ----------------------------------------
+
+
+def test_taxonomy_description_links_follow_the_record_rules(make_catalog) -> None:  # type: ignore[no-untyped-def]
+    taxonomy = MINI_TAXONOMY.replace(
+        "description: Ways to handle long inputs.",
+        "description: 'See [x](javascript:alert(1)), ![t](https://tracker.example/p.png), [ok](https://ok.org/)'")
+    root = make_catalog(taxonomy=taxonomy)
+    _, diags = load_catalog(root)
+    shown = [str(d) for d in diags if d.is_error]
+    assert any(s.startswith("taxonomy.yaml:3:16: error: the link 'javascript:alert(1)'") for s in shown), shown
+    assert any(s.startswith("taxonomy.yaml:3:16: error: the image 'https://tracker.example/p.png'") for s in shown)
+    assert not any("ok.org" in s for s in shown)
+    page = str(trusted_markdown("[x](javascript:alert(1)) ![t](https://tracker.example/p.png) [ok](https://ok.org/)"))
+    assert "javascript" not in page and "tracker.example" not in page and "[ok](https://ok.org/)" in page
+
+
+# --- BibTeX that would crash or run forever -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("bib", "says"), [
+    ("@article{deep, title={" + "{" * 50_000 + "x" + "}" * 50_000 + "}, author={A B}, year={2020}}\n",
+     "braces are nested more than 64 deep"),
+    ('@string{a0 = "xxxxxxxxxx"}\n' + "".join(
+        f"@string{{a{i} = {' # '.join([f'a{i - 1}'] * 10)}}}\n" for i in range(1, 9))
+     + "@article{big, title=a8, author={A B}, year={2020}}\n", "expands to more than 100,000 characters"),
+    ("@article{nul, title={Hello\x00World}, author={A B}, year={2020}}\n", "control character U+0000"),
+    ("@article{ctl, title={Hello\x1bWorld}, author={A B}, year={2020}}\n", "control character U+001B"),
+])
+def test_hostile_bibtex_is_a_located_error(make_catalog, tmp_path: Path, bib: str, says: str) -> None:  # type: ignore[no-untyped-def]
+    root = make_catalog()
+    (tmp_path / "in.bib").write_text(bib, encoding="utf-8")
+    before = _tree(root)
+    start = time.monotonic()
+    result = _invoke(root, "import-bib", str(tmp_path / "in.bib"), "--tag", "datasets")
+    assert time.monotonic() - start < 30
+    assert result.exit_code == 1 and not isinstance(result.exception, RecursionError), result.output
+    assert re.search(rf"in\.bib:\d+:\d+: error: [^\n]*{re.escape(says)}", result.output), result.output
+    assert _tree(root) == before
+
+
+# --- the explorer's files are part of the build -------------------------------------------------
+
+
+def test_a_missing_explorer_script_fails_the_build(tmp_path: Path) -> None:
+    # An installed copy of the package whose templates lack explorer.js (a broken wheel, a bad edit).
+    package = tmp_path / "install" / "longctx_catalog"
+    shutil.copytree(REPO / "src" / "longctx_catalog", package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "templates", package / "templates")
+    shutil.copy(REPO / "mkdocs.yml", package / "site-default.yml")
+    (package / "templates" / "site" / "assets" / "explorer.js").unlink()
+    root = make_site_catalogue(tmp_path / "catalogue")
+    env = {**site_env(), "PYTHONPATH": str(package.parent)}
+    result = subprocess.run([sys.executable, "-c", "from longctx_catalog.cli import main; main()", "--root",
+                             str(root), "build"], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "templates/site/assets/explorer.js:1:1: error: explorer.js is missing" in result.stderr
+    assert not (root / "site").exists()

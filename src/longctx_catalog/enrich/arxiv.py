@@ -50,6 +50,7 @@ from urllib.parse import urlsplit
 import arxiv
 import requests
 
+from ..load import CONTROL_CHARACTERS
 from ..model import ArxivMeta, Author, strip_arxiv_version
 from ..schema.specs import parse_arxiv_id
 from .source import Batch, Failure
@@ -323,7 +324,7 @@ def _clean(text: str | None) -> str | None:
     """Collapse arXiv's hard line wraps and indentation into single spaces."""
     if text is None:
         return None
-    cleaned = " ".join(text.split())
+    cleaned = " ".join(CONTROL_CHARACTERS.sub("", text).split())  # XML lets C1 controls through
     return cleaned or None
 
 
