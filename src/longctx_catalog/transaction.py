@@ -106,6 +106,8 @@ class Transaction:
 
     def commit(self) -> None:
         """Make every change, or (on an error) none; re-raises the error after putting things back."""
+        if not self.steps and self.site is None:
+            return  # nothing to do: no journal, no lock, no cache folder
         journal = self.root / JOURNAL_DIR / f"{os.getpid()}.json"
         with _locked(self.root):
             _write_journal(journal, self)
