@@ -278,6 +278,22 @@ def test_fifos_devices_and_link_loops_are_located_errors_not_hangs(make_catalog)
     assert fingerprint(root)  # the build's input digest skips the FIFOs instead of blocking on them
 
 
+def test_fifos_and_link_loops_beside_the_pages_are_skipped(make_catalog) -> None:  # type: ignore[no-untyped-def]
+    root = make_catalog()
+    (root / "docs").mkdir()
+    os.mkfifo(root / "docs" / "pipe.md")
+    (root / "docs" / "zero.md").symlink_to("/dev/zero")
+    (root / "docs" / "loop").symlink_to(".")
+    (root / "data").mkdir()
+    (root / "data" / "up").symlink_to("..")
+    os.mkfifo(root / "data" / "metrics-pipe.yaml")
+    result = subprocess.run([sys.executable, "-m", "longctx_catalog", "--root", str(root), "render"],
+                            capture_output=True, text=True, timeout=60, env=site_env())
+    assert result.returncode == 0, result.stderr
+    assert (root / "docs" / "index.md").is_file()
+    assert fingerprint(root)
+
+
 def test_20000_unknown_fields_are_each_located(make_catalog) -> None:  # type: ignore[no-untyped-def]
     # Each diagnostic used to scan every key of its mapping (17 s); an index makes it linear (~1 s here).
     root = make_catalog({"yarn": GOOD_RECORD + "".join(f"extra{i}: {i}\n" for i in range(20_000))})
