@@ -327,6 +327,12 @@ def _entry(
         )
         return None
     raw = block.raw or ""
+    control = _CONTROL.search(raw)  # in the key or between fields too: the entry is stored as written
+    if control:
+        diags.append(Diagnostic.make(lines.loc(offset + control.start()), "LC601",
+                                     f"entry {key!r} holds the control character U+{ord(control.group()):04X}; "
+                                     "delete it. Entry skipped"))
+        return None
     offsets = _field_offsets(raw, block.fields)
     fields: dict[str, BibField] = {}
     problems: list[Diagnostic] = []
