@@ -66,8 +66,11 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
     recover_leftovers(root)
     # What the inputs held before anything reads them; compared again at the end, so a
     # file edited while the build runs is never stamped as built.
-    config, _ = read_site_config(root)
-    read = snapshot(root, extra_inputs(config) if config else [])
+    config, problems = read_site_config(root)
+    if config is None:  # e.g. a site_dir over the catalogue: refused before anything is written
+        print_problems(problems)
+        raise DataProblem(f"{len(problems)} problem(s); the site was not built")
+    read = snapshot(root, extra_inputs(config))
     catalog = load_or_fail(state)
     step("load and validate")
     # The committed pages (docs/, README) are worked out in a child process while this
