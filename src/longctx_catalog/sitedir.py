@@ -8,8 +8,9 @@ its ``.git``. Before anything is written, the folder the config names must
 - not be, contain or sit inside an input of the catalogue (the folders and files
   ``longctx`` reads, the stage, ``.git``, the config's theme overrides and hooks), even
   one that does not exist yet (``site_dir: data`` would become the data next time);
-- if it exists, be a folder a site build made (``index.html`` beside ``sitemap.xml`` or
-  ``404.html``) or an empty one: anything else is somebody's files.
+- if it exists, be a folder a site build made (two of ``index.html``, ``sitemap.xml``,
+  ``404.html``: a build whose ``index.html`` was deleted must still rebuild) or an empty
+  one: anything else is somebody's files.
 
 Only the standard library is used; the answer is a message, located by the caller.
 """
@@ -26,7 +27,7 @@ PROTECTED = (
     "papers", "data", "templates", "docs", "schema", "src", "tests", "benchmarks",
     ".git", ".github", ".ci", ".venv", ".longctx-cache",
 )
-SITE_MARKS = ("sitemap.xml", "404.html")  # besides index.html: what every MkDocs + Material build writes
+SITE_MARKS = ("index.html", "sitemap.xml", "404.html")  # what every MkDocs + Material build writes
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -39,7 +40,7 @@ def looks_like_a_site(folder: Path) -> bool:
         names = {entry.name for entry in folder.iterdir()}
     except OSError:
         return False
-    return not names or ("index.html" in names and any(mark in names for mark in SITE_MARKS))
+    return not names or sum(mark in names for mark in SITE_MARKS) >= 2
 
 
 def site_dir_problem(root: Path, site_dir: Path, inputs: Iterable[Path] = ()) -> str | None:
@@ -63,6 +64,6 @@ def site_dir_problem(root: Path, site_dir: Path, inputs: Iterable[Path] = ()) ->
     if site.exists() and not site.is_dir():
         return f"site_dir {site} is not a folder; building would replace it"
     if site.is_dir() and not looks_like_a_site(site):
-        return (f"site_dir {site} holds files that are not a built site (no index.html with sitemap.xml or "
+        return (f"site_dir {site} holds files that are not a built site (not two of index.html, sitemap.xml, "
                 "404.html): building would delete them; empty it, or choose another folder")
     return None
