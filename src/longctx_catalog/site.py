@@ -185,10 +185,23 @@ def _progress_plugin(tick: Callable[[], None]):  # type: ignore[no-untyped-def]
     return Progress()
 
 
+def _reuse_plugin(cache, overrides: Path):  # type: ignore[no-untyped-def]
+    from mkdocs.plugins import BasePlugin
+
+    from .pagereuse import Reuse
+
+    class Reusing(Reuse, BasePlugin):  # type: ignore[type-arg]
+        """Takes unchanged pages from the page cache (pagereuse.py)."""
+
+    return Reusing(cache, overrides)
+
+
 @dataclass
 class Built:
     seconds: float  # MkDocs' share of the time
     warnings: list[Diagnostic]  # MkDocs' warnings, when not strict
+    reused: int = 0  # cached results used (pages, their HTML, their search entries)
+    made: int = 0  # results made afresh
 
 
 def build_site(
@@ -199,11 +212,28 @@ def build_site(
     strict: bool = True,
     epoch: int | None = None,
     progress: ProgressFactory | None = None,
+    cache: Path | None = None,
 ) -> Built:
     """Build the staged site into ``site_dir``. Raises SiteError (with strict, on any MkDocs warning).
 
     The build goes to a new folder next to ``site_dir`` and replaces it only on success.
+    With ``cache`` (a file), pages whose inputs did not change since a build that used
+    the same file are taken from it (:mod:`longctx_catalog.sitecache`), and the file is
+    updated when the build succeeded.
     """
+    from .sitecache import PageCache
+
+    if cache is None:
+        return _build_site(stage, site_dir, locate, strict, epoch, progress, None)
+    with PageCache(cache) as pages:
+        built = _build_site(stage, site_dir, locate, strict, epoch, progress, pages)
+        pages.commit()
+        built.reused, built.made = pages.hits, pages.misses
+    return built
+
+
+def _build_site(stage: Stage, site_dir: Path, locate: Locator, strict: bool, epoch: int | None,
+                progress: ProgressFactory | None, pages_cache) -> Built:  # type: ignore[no-untyped-def]
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, BuildError
 
@@ -218,6 +248,8 @@ def build_site(
             with (progress(pages) if progress else contextlib.nullcontext(lambda: None)) as tick, \
                     _mkdocs_logs() as logs:
                 config.plugins["longctx/progress"] = _progress_plugin(tick)
+                if pages_cache is not None:
+                    config.plugins["longctx/reuse"] = _reuse_plugin(pages_cache, stage.overrides)
                 try:
                     build(config)
                 except (Abort, BuildError) as err:

@@ -1,0 +1,290 @@
+"""The MkDocs side of the page cache (:mod:`longctx_catalog.sitecache`): which events reuse what.
+
+:class:`Reuse` is a set of MkDocs plugin events; :mod:`longctx_catalog.site` (the only
+module that imports mkdocs) registers it for a build. MkDocs still runs every step of
+its build in its own order — reading every page, building the navigation, copying the
+theme, writing every file, the sitemap, the search index and the check of every link
+and anchor — and only the two costly steps per page are taken from the cache when
+their inputs are the same:
+
+- ``Page.render`` (markdown to HTML): skipped for a hit, and the page gets the stored
+  HTML, table of contents, title and anchors instead. Its key is the page's markdown,
+  front matter and the markdown settings; the other files its links were resolved
+  against are recorded while it renders and looked up again before the entry is used.
+- the theme template (navigation, header, footer around the HTML): the stored output
+  is returned for a hit. Its key is the page's content key, its place in the site and
+  the site's shape (config, theme overrides, every navigation entry with its title).
+- the search index: the entries a page added are stored and added again for a hit.
+
+The cache is only used when every plugin of the build is known (search and ours): a
+hook or another plugin could change a page in ways no key here sees.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .sitecache import PageCache, digest, files_digest, stable_repr
+
+KNOWN_PLUGINS = ("search", "material/search")
+
+
+@dataclass
+class _Rendered:
+    """What ``Page.render`` leaves on a page, and what it depended on."""
+
+    content: str
+    toc: Any
+    title: str | None
+    anchors: set[str]
+    links: dict[str, dict[str, str]] | None  # target src_uri -> {anchor: link as written}
+    lookups: tuple[tuple[str, Any], ...]  # (path looked up, what it found) in order
+
+
+class _Warnings(logging.Handler):
+    """Counts MkDocs' warnings, so a page that logged one is not stored."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+def _found(file: Any) -> Any:
+    """What a link lookup found, as far as the rendered HTML and its checks depend on it."""
+    if file is None:
+        return None
+    return (file.src_uri, file.url, file.dest_uri, bool(file.inclusion.is_excluded()))
+
+
+class Reuse:
+    """MkDocs plugin events that take unchanged pages from ``cache`` (see the module docstring)."""
+
+    def __init__(self, cache: PageCache, overrides: Path) -> None:
+        self.cache = cache
+        self.overrides = overrides
+        self.enabled = False
+        self.render_base = b""
+        self.site_key: bytes | None = None
+        self.content_keys: dict[str, bytes] = {}  # src_uri -> key of what the page's HTML was made from
+        self._nav: Any = None
+        self._recording: tuple[Any, bytes, list[tuple[str, Any]], int] | None = None
+        self._warnings = _Warnings()
+        self._logger = logging.getLogger("mkdocs")
+
+    # -- build start -----------------------------------------------------------------
+
+    def on_config(self, config: Any) -> Any:
+        names = [name for name in config.plugins if not name.startswith("longctx/")]
+        self.enabled = all(name in KNOWN_PLUGINS for name in names)
+        self.render_base = digest(self.cache.versions, "render", stable_repr({
+            "markdown_extensions": config["markdown_extensions"],
+            "mdx_configs": config["mdx_configs"],
+            "validation": config["validation"],
+            "use_directory_urls": config["use_directory_urls"],
+            "docs_dir": config["docs_dir"],
+        }))
+        if self._warnings not in self._logger.handlers:
+            self._logger.addHandler(self._warnings)
+        return config
+
+    def on_post_build(self, config: Any) -> None:
+        self._logger.removeHandler(self._warnings)
+
+    def on_build_error(self, error: Exception) -> None:
+        self._logger.removeHandler(self._warnings)
+
+    # -- markdown to HTML ------------------------------------------------------------
+
+    def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Any) -> str:
+        if not self.enabled:
+            return markdown
+        file = page.file
+        key = digest(self.render_base, file.src_uri, file.dest_uri, file.url, str(file.inclusion),
+                     markdown, stable_repr(page.meta))
+        entry = self.cache.get("render", key)
+        if isinstance(entry, _Rendered) and self._lookups_hold(entry, files):
+            self.content_keys[file.src_uri] = digest(key, stable_repr(entry.lookups))
+
+            def restore(config: Any, files: Any) -> None:
+                del page.render  # back to the class's method
+                page.content = entry.content
+                page.toc = entry.toc
+                page._title_from_render = entry.title
+                page.present_anchor_ids = set(entry.anchors)
+                if entry.links is None:
+                    page.links_to_anchors = None
+                else:
+                    page.links_to_anchors = {
+                        (file if uri == file.src_uri else files.get_file_from_path(uri)): dict(links)
+                        for uri, links in entry.links.items()}
+
+            page.render = restore
+            return markdown
+        # A miss: record every file the links look up while MkDocs renders the page.
+        lookups: list[tuple[str, Any]] = []
+        plain = type(files).get_file_from_path
+
+        def get_file_from_path(path: str) -> Any:
+            found = plain(files, path)
+            lookups.append((path, _found(found)))
+            return found
+
+        files.get_file_from_path = get_file_from_path
+        self._recording = (page, key, lookups, self._warnings.count)
+        return markdown
+
+    def on_page_content(self, html: str, page: Any, config: Any, files: Any) -> str:
+        if self._recording is None or self._recording[0] is not page:
+            return html
+        _, key, lookups, warnings = self._recording
+        self._recording = None
+        del files.get_file_from_path  # back to the class's method
+        recorded = tuple(lookups)
+        self.content_keys[page.file.src_uri] = digest(key, stable_repr(recorded))
+        if self._warnings.count != warnings:
+            return html  # not stored: a hit would hide the warning
+        links = None
+        if page.links_to_anchors is not None:
+            links = {target.src_uri: dict(anchors) for target, anchors in page.links_to_anchors.items()}
+        self.cache.put("render", key, _Rendered(html, page.toc, page._title_from_render,
+                                                set(page.present_anchor_ids or ()), links, recorded))
+        return html
+
+    @staticmethod
+    def _lookups_hold(entry: _Rendered, files: Any) -> bool:
+        plain = type(files).get_file_from_path
+        return all(_found(plain(files, path)) == found for path, found in entry.lookups)
+
+    # -- theme and search ------------------------------------------------------------
+
+    def on_env(self, env: Any, config: Any, files: Any) -> Any:
+        if not self.enabled:
+            return env
+        self.site_key = digest(self.cache.versions, "site", _config_shape(config),
+                               files_digest(self.overrides), _nav_shape(self._nav))
+        for plugin in config.plugins.values():
+            index = getattr(plugin, "search_index", None)
+            if index is not None and isinstance(getattr(index, "entries", getattr(index, "_entries", None)), list):
+                self._wrap_search(plugin, index)
+        return _Env(env, self)
+
+    def on_nav(self, nav: Any, config: Any, files: Any) -> Any:
+        self._nav = nav  # for _nav_shape, in on_env, once every page has its title
+        return nav
+
+    def page_key(self, page: Any, context: Mapping[str, Any]) -> bytes | None:
+        content = self.content_keys.get(page.file.src_uri)
+        if content is None or self.site_key is None:
+            return None
+        return digest(self.site_key, content, page.url, page.title, page.canonical_url, page.edit_url,
+                      page.is_homepage, _neighbour(page.previous_page), _neighbour(page.next_page),
+                      [_neighbour(p) for p in page.ancestors], str(context.get("build_date_utc")),
+                      context.get("base_url"))
+
+    def _wrap_search(self, plugin: Any, index: Any) -> None:
+        entries_attr = "entries" if isinstance(getattr(index, "entries", None), list) else "_entries"
+        plain = index.add_entry_from_context
+        base = digest(self.cache.versions, "search", type(plugin).__qualname__, stable_repr(plugin.config))
+
+        def add_entry_from_context(page: Any) -> None:
+            entries: list[Any] = getattr(index, entries_attr)
+            content = self.content_keys.get(page.file.src_uri)
+            key = digest(base, content, page.url, page.title) if content is not None else None
+            stored = self.cache.get("search", key) if key is not None else None
+            if isinstance(stored, list):
+                entries.extend(stored)
+                return
+            before, warnings = len(entries), self._warnings.count
+            plain(page)
+            if key is not None and self._warnings.count == warnings:
+                self.cache.put("search", key, entries[before:])
+
+        index.add_entry_from_context = add_entry_from_context
+
+    def warnings_seen(self) -> int:
+        return self._warnings.count
+
+
+class _Env:
+    """The theme's Jinja environment, whose page templates answer from the cache."""
+
+    def __init__(self, env: Any, reuse: Reuse) -> None:
+        self._env = env
+        self._reuse = reuse
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._env, name)
+
+    def get_template(self, *args: Any, **kwargs: Any) -> Any:
+        return _Template(self._env.get_template(*args, **kwargs), self._reuse)
+
+
+class _Template:
+    def __init__(self, template: Any, reuse: Reuse) -> None:
+        self._template = template
+        self._reuse = reuse
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._template, name)
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        context = args[0] if args and isinstance(args[0], Mapping) else kwargs
+        page = context.get("page")
+        key = self._reuse.page_key(page, context) if page is not None and not kwargs else None
+        if key is not None:
+            key = digest(key, self._template.name or "")
+            stored = self._reuse.cache.get("page", key)
+            if isinstance(stored, str):
+                return stored
+        warnings = self._reuse.warnings_seen()
+        output: str = self._template.render(*args, **kwargs)
+        if key is not None and self._reuse.warnings_seen() == warnings:
+            self._reuse.cache.put("page", key, output)
+        return output
+
+
+def _neighbour(item: Any) -> Any:
+    if item is None:
+        return None
+    return (type(item).__name__, getattr(item, "title", None), getattr(item, "url", None))
+
+
+def _config_shape(config: Any) -> str:
+    """Every setting the theme can read, in a stable form; plugins by name and settings."""
+    shape: dict[str, Any] = {}
+    for name, value in config.items():
+        if name == "site_dir":
+            continue
+        if name == "plugins":
+            value = {key: getattr(plugin, "config", None) for key, plugin in value.items()
+                     if not key.startswith("longctx/")}
+        elif name == "theme":
+            value = {"name": value.name, "dirs": list(value.dirs), "static": sorted(value.static_templates),
+                     "settings": dict(value.items())}
+        shape[name] = value
+    return stable_repr(shape)
+
+
+def _nav_shape(nav: Any) -> str:
+    """The navigation as every page shows it: each entry's kind, title, URL, page settings."""
+
+    def item(entry: Any) -> Any:
+        out = [type(entry).__name__, entry.title, getattr(entry, "url", None)]
+        page_file = getattr(entry, "file", None)
+        if page_file is not None:
+            out += [page_file.src_uri, stable_repr(getattr(entry, "meta", None)), entry.is_index]
+        children = getattr(entry, "children", None)
+        if children:
+            out.append([item(child) for child in children])
+        return out
+
+    if nav is None:
+        return "<no nav>"
+    return stable_repr([item(entry) for entry in nav.items])
