@@ -88,7 +88,6 @@ class Reuse:
             "mdx_configs": config["mdx_configs"],
             "validation": config["validation"],
             "use_directory_urls": config["use_directory_urls"],
-            "docs_dir": config["docs_dir"],
         }))
         if self._warnings not in self._logger.handlers:
             self._logger.addHandler(self._warnings)
@@ -167,7 +166,9 @@ class Reuse:
     def on_env(self, env: Any, config: Any, files: Any) -> Any:
         if not self.enabled:
             return env
-        self.site_key = digest(self.cache.versions, "site", _config_shape(config),
+        # Paths inside the staging folder are named relative to it: a moved checkout keeps its cache.
+        shape = _config_shape(config).replace(str(self.overrides.parent), "<stage>")
+        self.site_key = digest(self.cache.versions, "site", shape,
                                files_digest(self.overrides), _nav_shape(self._nav))
         for plugin in config.plugins.values():
             index = getattr(plugin, "search_index", None)
