@@ -148,10 +148,17 @@ def build_stages(work: Path, n: int) -> list[Stage]:
         return run_process(argv, cwd=root, env=bench_build.ENV)
 
     run(bench_build.longctx("build"))
+    edits = bench_build.Edits(root)
+    build = bench_build.longctx("build")
     return [
         Stage("build", lambda: run(bench_build.longctx("build", "--force"))),
-        Stage("noop_build", lambda: run(bench_build.longctx("build"))),
+        Stage("noop_build", lambda: run(build)),
         Stage("mkdocs_floor", lambda: run(bench_build.bare_mkdocs())),
+        # Incremental builds (issue 20): one change made (untimed), then `longctx build`.
+        Stage("edit_build", lambda: run(build), edits.tldr),
+        Stage("add_build", lambda: run(build), edits.add),
+        Stage("delete_build", lambda: run(build), edits.delete),
+        Stage("taxonomy_build", lambda: run(build), edits.taxonomy),
     ]
 
 
@@ -187,14 +194,16 @@ def explorer_measure(work: Path, n: int, runs: int) -> Measure | None:
 # Measuring
 
 
-def measure_size(n: int, runs: int, explorer_at: int | None, log: Callable[[str], None]) -> SizeResult:
+def measure_size(n: int, runs: int, explorer_at: int | None, log: Callable[[str], None],
+                 only: set[str] | None = None) -> SizeResult:
     result = SizeResult(n, load_before=load_average())
     with tempfile.TemporaryDirectory(prefix=f"longctx-bench-{n}-") as tmp:
         work = Path(tmp)
         start = time.perf_counter()
         make(n, work / "cat", seed=1)
         log(f"{n:,} records: catalogue generated in {time.perf_counter() - start:.1f} s")
-        stages = core_stages(work, n) + build_stages(work, n)
+        stages = [stage for stage in core_stages(work, n) + build_stages(work, n)
+                  if only is None or stage.key in only]
         samples: dict[str, list[Sample]] = {stage.key: [] for stage in stages}
         for run in range(runs):
             for stage in stages:
@@ -205,7 +214,7 @@ def measure_size(n: int, runs: int, explorer_at: int | None, log: Callable[[str]
                 log(f"{n:,} records, run {run + 1}/{runs}: {stage.key} {sample.wall:.2f} s, "
                     f"{sample.rss_mb:.0f} MB")
         result.measures = {key: Measure.of(values) for key, values in samples.items()}
-        if explorer_at == n:
+        if explorer_at == n and (only is None or "explorer" in only):
             measure = explorer_measure(work, n, runs)
             if measure is not None:
                 result.measures["explorer"] = measure
@@ -244,6 +253,10 @@ ROWS = (
     Row("mkdocs_floor", "floor: bare `mkdocs build` of the staged docs", growth=False),
     Row("build", "build ÷ floor (wall; CPU)", "≤ 1.15×", lambda n, m: m.wall <= 1.15, floor="mkdocs_floor"),
     Row("noop_build", "no-op `longctx build`", "≤ ~1 s", lambda n, m: m.wall <= 1.1),
+    Row("edit_build", "`longctx build` after one TL;DR edit", "≤ 2 s at 5k", _at_5k(2.0)),
+    Row("add_build", "`longctx build` after one record added"),
+    Row("delete_build", "`longctx build` after one record deleted"),
+    Row("taxonomy_build", "`longctx build` after one taxonomy title changed"),
     Row("import_bib", "`longctx import-bib`, N entries"),
     Row("explorer", "explorer: filter per keystroke (Chromium)", "≤ 50 ms at 5k", lambda n, m: (
         m.wall <= 0.050) if n == 5000 else None, unit="ms", growth=False),
@@ -283,7 +296,8 @@ def table(results: list[SizeResult]) -> tuple[str, list[str]]:
     for row in ROWS:
         cells = [(r.n, _ratio(r, row) if row.floor else r.measures.get(row.key)) for r in results]
         if all(m is None for _, m in cells):
-            why = {"build": "site", "mkdocs_floor": "site", "noop_build": "site", "explorer": "explorer"}
+            why = {"build": "site", "mkdocs_floor": "site", "noop_build": "site", "explorer": "explorer",
+                   "edit_build": "site", "add_build": "site", "delete_build": "site", "taxonomy_build": "site"}
             if row.key in why:
                 lines.append("| " + " | ".join([row.label, *["not measured"] * len(cells), *[""] * len(pairs),
                                                 row.target, f"— ({why[row.key]} not merged yet)"]) + " |")
@@ -353,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,5000,10000", help="comma-separated record counts")
     parser.add_argument("--runs", type=int, default=3, help="runs per stage and size (the median is shown)")
     parser.add_argument("--smoke", action="store_true", help="200 records, 1 run, write nothing: CI's check")
+    parser.add_argument("--only", help="comma-separated stage keys to run (e.g. build,mkdocs_floor,edit_build); "
+                        "prints the table and writes nothing unless --results is given")
     parser.add_argument("--explorer-at", type=int, default=5000, help="size to measure the explorer at")
     parser.add_argument("--results", type=Path, help=f"where to write the results (default {RESULTS.name}, "
                         "not with --smoke)")
@@ -360,7 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [200] if args.smoke else sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s})
     runs = 1 if args.smoke else args.runs
     explorer_at = sizes[-1] if args.smoke else args.explorer_at
-    results_file = args.results or (None if args.smoke else RESULTS)
+    results_file = args.results or (None if args.smoke or args.only else RESULTS)
+    only = set(args.only.split(",")) if args.only else None
     os.environ.setdefault("LONGCTX_TODAY", "2026-11-22")
 
     def log(message: str) -> None:
@@ -372,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"not measured yet: {', '.join(missing)} not present")
     warm_bytecode()
     try:
-        results = [measure_size(n, runs, explorer_at, log) for n in sizes]
+        results = [measure_size(n, runs, explorer_at, log, only) for n in sizes]
     except BenchError as err:
         log(f"benchmark broken: {err}")
         return 1

@@ -15,9 +15,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import REPO, make_site_catalogue, run_longctx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from conftest import REPO, make_site_catalogue, run_longctx
 
 CACHE = ".longctx-cache/site/pages.sqlite"
 PAPERS = ("yarn", "longlora", "position-interpolation")  # papers no other file refers to by id
@@ -77,7 +78,8 @@ def retag(root: Path, n: int) -> None:
 def add_record(root: Path, n: int) -> None:
     (root / "papers" / f"added-{n}.yaml").write_text(
         f"id: added-{n}\ntitle: An Added Work Number {n}\nauthors: [Ada Example]\ndate: 2024-0{1 + n % 9}\n"
-        f"tags: [{LEAVES[n % len(LEAVES)]}]\ntldr: Added by the test as work number {n}.\nadded: 2026-11-0{1 + n % 9}\n",
+        f"tags: [{LEAVES[n % len(LEAVES)]}]\ntldr: Added by the test as work number {n}.\n"
+        f"added: 2026-11-0{1 + n % 9}\n",
         encoding="utf-8")
 
 
