@@ -76,8 +76,9 @@ class Edits:
         self.count = 0
         texts = {p: p.read_text(encoding="utf-8") for p in sorted((root / "papers").glob("*.yaml"))[:50]}
         self.record = next(p for p, text in texts.items() if "\ntldr: " in text and "kind:" not in text)
-        text = self.record.read_text(encoding="utf-8")
-        self.tag = text.split("\ntags: [", 1)[1].split("]", 1)[0].split(",")[0].strip()
+        import yaml
+
+        self.tag = yaml.safe_load(texts[self.record])["tags"][0]
 
     def tldr(self) -> None:
         self.count += 1

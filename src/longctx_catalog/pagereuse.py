@@ -18,19 +18,30 @@ their inputs are the same:
 
 The cache is only used when every plugin of the build is known (search and ours): a
 hook or another plugin could change a page in ways no key here sees.
+
+**Many cores.** When many pages miss (a cold build, a taxonomy change), the misses are
+shared out: forked children render their share of the pages' markdown (once the
+navigation exists) and of the themed pages (once every page is read) and send back
+cache entries, which MkDocs, in this process, then finds as hits. Each child starts
+from this process's state, so what it makes is what this process would have made; a
+child that fails only leaves its pages to be made here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import os
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .parallel import Deferred
 from .sitecache import PageCache, digest, files_digest, stable_repr
 
 KNOWN_PLUGINS = ("search", "material/search")
+FAN_OUT = 64  # misses worth forking for (below this, a child costs more than it saves)
 
 
 @dataclass
@@ -66,9 +77,14 @@ def _found(file: Any) -> Any:
 class Reuse:
     """MkDocs plugin events that take unchanged pages from ``cache`` (see the module docstring)."""
 
-    def __init__(self, cache: PageCache, overrides: Path) -> None:
+    def __init__(self, cache: PageCache, overrides: Path, page_class: Any = None,
+                 get_context: Callable[..., Any] | None = None, jobs: int | None = None) -> None:
         self.cache = cache
         self.overrides = overrides
+        self.page_class = page_class  # MkDocs' Page and get_context, for the children's share
+        self.get_context = get_context
+        self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        self._children: dict[str, Deferred[dict[tuple[str, bytes], bytes]]] = {}  # src_uri -> its child
         self.enabled = False
         self.render_base = b""
         self.site_key: bytes | None = None
@@ -95,9 +111,16 @@ class Reuse:
 
     def on_post_build(self, config: Any) -> None:
         self._logger.removeHandler(self._warnings)
+        self._stop_children()
 
     def on_build_error(self, error: Exception) -> None:
         self._logger.removeHandler(self._warnings)
+        self._stop_children()
+
+    def _stop_children(self) -> None:
+        for child in set(self._children.values()):
+            child.cancel()
+        self._children.clear()
 
     # -- markdown to HTML ------------------------------------------------------------
 
@@ -105,8 +128,8 @@ class Reuse:
         if not self.enabled:
             return markdown
         file = page.file
-        key = digest(self.render_base, file.src_uri, file.dest_uri, file.url, str(file.inclusion),
-                     markdown, stable_repr(page.meta))
+        self._await(file.src_uri)
+        key = self._render_key(page, markdown)
         entry = self.cache.get("render", key)
         if isinstance(entry, _Rendered) and self._lookups_hold(entry, files):
             self.content_keys[file.src_uri] = digest(key, stable_repr(entry.lookups))
@@ -156,6 +179,11 @@ class Reuse:
                                                 set(page.present_anchor_ids or ()), links, recorded))
         return html
 
+    def _render_key(self, page: Any, markdown: str) -> bytes:
+        file = page.file
+        return digest(self.render_base, file.src_uri, file.dest_uri, file.url, str(file.inclusion),
+                      markdown, stable_repr(page.meta))
+
     @staticmethod
     def _lookups_hold(entry: _Rendered, files: Any) -> bool:
         plain = type(files).get_file_from_path
@@ -168,26 +196,105 @@ class Reuse:
             return env
         # Paths inside the staging folder are named relative to it: a moved checkout keeps its cache.
         shape = _config_shape(config).replace(str(self.overrides.parent), "<stage>")
-        self.site_key = digest(self.cache.versions, "site", shape,
+        # The build date pages may show: pinned by SOURCE_DATE_EPOCH, otherwise now (then nothing themed hits).
+        date = os.environ.get("SOURCE_DATE_EPOCH") or f"unpinned {time.time_ns()} {os.getpid()}"
+        self.site_key = digest(self.cache.versions, "site", shape, date,
                                files_digest(self.overrides), _nav_shape(self._nav))
         for plugin in config.plugins.values():
             index = getattr(plugin, "search_index", None)
             if index is not None and isinstance(getattr(index, "entries", getattr(index, "_entries", None)), list):
                 self._wrap_search(plugin, index)
-        return _Env(env, self)
+        wrapped = _Env(env, self)
+        if self.jobs > 1 and self.get_context is not None:
+            pages = [file.page for file in files.documentation_pages() if file.page is not None]
+            missing = [page.file for page in pages
+                       if not self.cache.has("page", self.page_key(page, page.meta.get("template", "main.html")))]
+            self._fan_out(missing, lambda share: self._theme_share(share, wrapped, config, files))
+        return wrapped
+
+    # -- sharing the misses out ------------------------------------------------------
+
+    def _fan_out(self, missing: list[Any], work: Callable[[list[Any]], dict[tuple[str, bytes], bytes]]) -> None:
+        """Children make the cache entries of all but the first share of ``missing`` while MkDocs goes on."""
+        if len(missing) < FAN_OUT:
+            return
+        size = -(-len(missing) // self.jobs)
+        for start in range(size, len(missing), size):
+            share = missing[start:start + size]
+            child = Deferred(lambda share=share: work(share))
+            for file in share:
+                self._children[file.src_uri] = child
+
+    def _await(self, src_uri: str) -> None:
+        """Take in the entries of the child that made ``src_uri``'s, if one did and it has not been heard yet."""
+        child = self._children.pop(src_uri, None)
+        if child is None:
+            return
+        try:
+            made = child.result()
+        except Exception:
+            made = {}  # the pages are made here instead
+        self._children = {uri: other for uri, other in self._children.items() if other is not child}
+        self.cache.take(made)
+
+    def _render_share(self, share: list[Any], config: Any, files: Any) -> dict[tuple[str, bytes], bytes]:
+        """In a child: what ``_populate_page`` does for ``share``, keeping only the cache entries."""
+        self.cache = self.cache.detached()
+        for file in share:
+            page = file.page
+            try:
+                config._current_page = page
+                page.read_source(config)
+                page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+                page.render(config, files)
+                config.plugins.on_page_content(page.content, page=page, config=config, files=files)
+            except Exception:
+                self._recording = None  # this page is made in the parent, which reports the problem
+        return self.cache.made()
+
+    def _theme_share(self, share: list[Any], env: _Env, config: Any, files: Any) -> dict[tuple[str, bytes], bytes]:
+        """In a child: what ``_build_page`` does for ``share`` up to the template, keeping the cache entries."""
+        self.cache = self.cache.detached()
+        doc_files = files.documentation_pages()
+        for file in share:
+            page = file.page
+            try:
+                config._current_page = page
+                page.active = True
+                context = self.get_context(self._nav, doc_files, config, page)
+                template = env.get_template(page.meta.get("template", "main.html"))
+                for name, plugin in config.plugins.items():  # search indexes the page here; not our progress bar
+                    hook = getattr(plugin, "on_page_context", None)
+                    if hook is not None and not name.startswith("longctx/"):
+                        context = hook(context, page=page, config=config, nav=self._nav) or context
+                template.render(context)
+            except Exception:
+                pass  # made in the parent, which reports the problem
+            finally:
+                page.active = False
+        return self.cache.made()
+
 
     def on_nav(self, nav: Any, config: Any, files: Any) -> Any:
         self._nav = nav  # for _nav_shape, in on_env, once every page has its title
+        if self.enabled and self.jobs > 1 and self.page_class is not None:
+            pages = list(files.documentation_pages())
+            # Knowing which pages miss would mean reading them all twice: share out only a cold build's.
+            if self.cache.count("render") < len(pages) // 2:
+                for file in pages:
+                    if file.page is None:  # as MkDocs makes a page for a file outside the navigation
+                        self.page_class(None, file, config)
+                self._fan_out(pages, lambda share: self._render_share(share, config, files))
         return nav
 
-    def page_key(self, page: Any, context: Mapping[str, Any]) -> bytes | None:
+    def page_key(self, page: Any, template: str) -> bytes | None:
+        """The key of ``page`` themed with ``template``: its content, its place in the site, the site's shape."""
         content = self.content_keys.get(page.file.src_uri)
         if content is None or self.site_key is None:
             return None
-        return digest(self.site_key, content, page.url, page.title, page.canonical_url, page.edit_url,
+        return digest(self.site_key, content, template, page.url, page.title, page.canonical_url, page.edit_url,
                       page.is_homepage, _neighbour(page.previous_page), _neighbour(page.next_page),
-                      [_neighbour(p) for p in page.ancestors], str(context.get("build_date_utc")),
-                      context.get("base_url"))
+                      [_neighbour(p) for p in page.ancestors])
 
     def _wrap_search(self, plugin: Any, index: Any) -> None:
         entries_attr = "entries" if isinstance(getattr(index, "entries", None), list) else "_entries"
@@ -195,6 +302,7 @@ class Reuse:
         base = digest(self.cache.versions, "search", type(plugin).__qualname__, stable_repr(plugin.config))
 
         def add_entry_from_context(page: Any) -> None:
+            self._await(page.file.src_uri)
             entries: list[Any] = getattr(index, entries_attr)
             content = self.content_keys.get(page.file.src_uri)
             key = digest(base, content, page.url, page.title) if content is not None else None
@@ -223,14 +331,15 @@ class _Env:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._env, name)
 
-    def get_template(self, *args: Any, **kwargs: Any) -> Any:
-        return _Template(self._env.get_template(*args, **kwargs), self._reuse)
+    def get_template(self, name: Any, *args: Any, **kwargs: Any) -> Any:
+        return _Template(self._env.get_template(name, *args, **kwargs), self._reuse, str(name))
 
 
 class _Template:
-    def __init__(self, template: Any, reuse: Reuse) -> None:
+    def __init__(self, template: Any, reuse: Reuse, name: str) -> None:
         self._template = template
         self._reuse = reuse
+        self._name = name  # as the page asked for it
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._template, name)
@@ -238,9 +347,11 @@ class _Template:
     def render(self, *args: Any, **kwargs: Any) -> str:
         context = args[0] if args and isinstance(args[0], Mapping) else kwargs
         page = context.get("page")
-        key = self._reuse.page_key(page, context) if page is not None and not kwargs else None
+        key = None
+        if page is not None and not kwargs:
+            self._reuse._await(page.file.src_uri)
+            key = self._reuse.page_key(page, self._name)
         if key is not None:
-            key = digest(key, self._template.name or "")
             stored = self._reuse.cache.get("page", key)
             if isinstance(stored, str):
                 return stored

@@ -186,14 +186,17 @@ def _progress_plugin(tick: Callable[[], None]):  # type: ignore[no-untyped-def]
 
 
 def _reuse_plugin(cache, overrides: Path):  # type: ignore[no-untyped-def]
+    from mkdocs.commands.build import get_context
     from mkdocs.plugins import BasePlugin
+    from mkdocs.structure.pages import Page
 
     from .pagereuse import Reuse
 
     class Reusing(Reuse, BasePlugin):  # type: ignore[type-arg]
         """Takes unchanged pages from the page cache (pagereuse.py)."""
 
-    return Reusing(cache, overrides)
+    jobs = int(os.environ.get("LONGCTX_JOBS") or os.cpu_count() or 1)
+    return Reusing(cache, overrides, Page, get_context, jobs)
 
 
 @dataclass

@@ -110,7 +110,7 @@ class PageCache:
     calls only when it succeeded, together with dropping what that build did not use.
     """
 
-    def __init__(self, path: Path, versions: str | None = None) -> None:
+    def __init__(self, path: Path | None, versions: str | None = None) -> None:
         self.path = path
         self.versions = versions if versions is not None else tool_versions()
         self.hits = 0
@@ -118,11 +118,47 @@ class PageCache:
         self._pending: dict[tuple[str, bytes], bytes] = {}
         self._used: set[tuple[str, bytes]] = set()
         self._db: sqlite3.Connection | None = None
-        self._open()
+        if path is not None:
+            self._open()
+
+    def detached(self) -> PageCache:
+        """An empty cache with the same versions and no file: for a forked child, which sends back :meth:`made`."""
+        return PageCache(None, self.versions)
+
+    def made(self) -> dict[tuple[str, bytes], bytes]:
+        """The entries put since this cache was opened, packed."""
+        return dict(self._pending)
+
+    def take(self, entries: dict[tuple[str, bytes], bytes]) -> None:
+        """Entries a child made (:meth:`made`), as if put here."""
+        self._pending.update(entries)
+
+    def count(self, kind: str) -> int:
+        if self._db is None:
+            return 0
+        try:
+            return int(self._db.execute("SELECT count(*) FROM entries WHERE kind = ?", (kind,)).fetchone()[0])
+        except sqlite3.DatabaseError:
+            return 0
+
+    def has(self, kind: str, key: bytes | None) -> bool:
+        """Whether an entry is stored under (kind, key); it may still fail to read back."""
+        if key is None:
+            return False
+        if (kind, key) in self._pending:
+            return True
+        if self._db is None:
+            return False
+        try:
+            return self._db.execute("SELECT 1 FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchone() \
+                is not None
+        except sqlite3.DatabaseError:
+            return False
 
     # -- the file --------------------------------------------------------------------
 
     def _open(self) -> None:
+        assert self.path is not None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         for attempt in range(2):
             try:
@@ -144,6 +180,8 @@ class PageCache:
                 self._discard_file()  # not a database, or a damaged one: start again
 
     def _discard_file(self) -> None:
+        if self.path is None:
+            return
         for suffix in ("", "-journal", "-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
