@@ -131,7 +131,8 @@ class Reuse:
         self._await(file.src_uri)
         key = self._render_key(page, markdown)
         entry = self.cache.get("render", key)
-        if isinstance(entry, _Rendered) and self._lookups_hold(entry, files):
+        links = self._restored_links(entry, page, files) if isinstance(entry, _Rendered) else False
+        if isinstance(entry, _Rendered) and links is not False:
             self.content_keys[file.src_uri] = digest(key, stable_repr(entry.lookups))
 
             def restore(config: Any, files: Any) -> None:
@@ -140,12 +141,7 @@ class Reuse:
                 page.toc = entry.toc
                 page._title_from_render = entry.title
                 page.present_anchor_ids = set(entry.anchors)
-                if entry.links is None:
-                    page.links_to_anchors = None
-                else:
-                    page.links_to_anchors = {
-                        (file if uri == file.src_uri else files.get_file_from_path(uri)): dict(links)
-                        for uri, links in entry.links.items()}
+                page.links_to_anchors = links
 
             page.render = restore
             return markdown
@@ -185,9 +181,20 @@ class Reuse:
                       markdown, stable_repr(page.meta))
 
     @staticmethod
-    def _lookups_hold(entry: _Rendered, files: Any) -> bool:
+    def _restored_links(entry: _Rendered, page: Any, files: Any) -> Any:
+        """The entry's links to anchors, by target file as they are now; False when a lookup finds otherwise."""
         plain = type(files).get_file_from_path
-        return all(_found(plain(files, path)) == found for path, found in entry.lookups)
+        if any(_found(plain(files, path)) != found for path, found in entry.lookups):
+            return False
+        if entry.links is None:
+            return None
+        links = {}
+        for uri, anchors in entry.links.items():
+            target = page.file if uri == page.file.src_uri else plain(files, uri)
+            if target is None:
+                return False
+            links[target] = dict(anchors)
+        return links
 
     # -- theme and search ------------------------------------------------------------
 

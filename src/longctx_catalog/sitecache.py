@@ -84,6 +84,13 @@ def stable_repr(value: Any) -> str:
 def tool_versions() -> str:
     """This tool's and the site libraries' versions: a new one of any gives new keys."""
     parts = [f"longctx {__version__}", f"format {FORMAT}"]
+    # This module and the MkDocs side of the cache: a changed key recipe must not meet old entries.
+    here = Path(__file__).resolve().parent
+    for name in ("sitecache.py", "pagereuse.py"):
+        try:
+            parts.append(f"{name} {hashlib.blake2b((here / name).read_bytes(), digest_size=10).hexdigest()}")
+        except OSError:
+            parts.append(f"{name} -")
     for name in LIBRARIES:
         try:
             parts.append(f"{name} {metadata.version(name)}")
