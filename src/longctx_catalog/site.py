@@ -196,6 +196,8 @@ def _reuse_plugin(cache, overrides: Path):  # type: ignore[no-untyped-def]
         """Takes unchanged pages from the page cache (pagereuse.py)."""
 
     jobs = int(os.environ.get("LONGCTX_JOBS") or os.cpu_count() or 1)
+    if threading.active_count() > 1:
+        jobs = 1  # never fork beside other threads (serve's rebuilds): a lock held there stays held in the child
     return Reusing(cache, overrides, Page, get_context, jobs)
 
 
