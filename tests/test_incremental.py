@@ -237,3 +237,37 @@ def test_a_lost_anchor_breaks_an_unchanged_page(base: Path, tmp_path: Path) -> N
     result = run_longctx(root, "build")
     assert result.returncode == 1, result.stderr
     assert "docs/guide/anchors.md:" in result.stderr and "#yarn" in result.stderr, result.stderr
+
+
+def test_page_cache_entries_read_back_only_as_written(tmp_path: Path) -> None:
+    """The cache file itself: values round-trip; a changed byte, another version or garbage read as misses."""
+    from longctx_catalog.sitecache import PageCache
+
+    path = tmp_path / "pages.sqlite"
+    with PageCache(path, versions="v1") as cache:
+        cache.put("page", b"k1", "<html>one</html>")
+        cache.put("page", b"k2", ["two"])
+        cache.commit()
+    with PageCache(path, versions="v1") as cache:
+        assert cache.get("page", b"k1") == "<html>one</html>"
+        assert cache.get("page", b"missing") is None
+        cache.commit()  # k2 was not used by this "build": dropped
+    with PageCache(path, versions="v1") as cache:
+        assert cache.get("page", b"k2") is None and cache.get("page", b"k1") == "<html>one</html>"
+    db = sqlite3.connect(path)
+    db.execute("UPDATE entries SET value = substr(value, 1, 30) || x'41' || substr(value, 32)")
+    db.commit()
+    db.close()
+    with PageCache(path, versions="v1") as cache:
+        assert cache.get("page", b"k1") is None  # the checksum no longer matches
+        cache.put("page", b"k1", "again")
+        cache.commit()
+    with PageCache(path, versions="v2") as cache:
+        assert cache.get("page", b"k1") is None  # written by another version: emptied
+    path.write_bytes(b"garbage" * 1000)
+    with PageCache(path, versions="v2") as cache:
+        assert cache.get("page", b"k1") is None
+        cache.put("page", b"k1", "fresh")
+        cache.commit()
+    with PageCache(path, versions="v2") as cache:
+        assert cache.get("page", b"k1") == "fresh"
