@@ -90,6 +90,8 @@ class Reuse:
         self.site_key: bytes | None = None
         self.content_keys: dict[str, bytes] = {}  # src_uri -> key of what the page's HTML was made from
         self._nav: Any = None
+        self._found_files: Any = None
+        self._lookup_memo: dict[str, Any] = {}  # path -> what a lookup finds in _found_files
         self._recording: tuple[Any, bytes, list[tuple[str, Any]], int] | None = None
         self._warnings = _Warnings()
         self._logger = logging.getLogger("mkdocs")
@@ -133,7 +135,7 @@ class Reuse:
         entry = self.cache.get("render", key)
         links = self._restored_links(entry, page, files) if isinstance(entry, _Rendered) else False
         if isinstance(entry, _Rendered) and links is not False:
-            self.content_keys[file.src_uri] = digest(key, stable_repr(entry.lookups))
+            self.content_keys[file.src_uri] = digest(key, repr(entry.lookups))  # tuples of str, bool, None
 
             def restore(config: Any, files: Any) -> None:
                 del page.render  # back to the class's method
@@ -165,7 +167,7 @@ class Reuse:
         self._recording = None
         del files.get_file_from_path  # back to the class's method
         recorded = tuple(lookups)
-        self.content_keys[page.file.src_uri] = digest(key, stable_repr(recorded))
+        self.content_keys[page.file.src_uri] = digest(key, repr(recorded))
         if self._warnings.count != warnings:
             return html  # not stored: a hit would hide the warning
         links = None
@@ -180,12 +182,18 @@ class Reuse:
         return digest(self.render_base, file.src_uri, file.dest_uri, file.url, str(file.inclusion),
                       markdown, stable_repr(page.meta))
 
-    @staticmethod
-    def _restored_links(entry: _Rendered, page: Any, files: Any) -> Any:
+    def _restored_links(self, entry: _Rendered, page: Any, files: Any) -> Any:
         """The entry's links to anchors, by target file as they are now; False when a lookup finds otherwise."""
         plain = type(files).get_file_from_path
-        if any(_found(plain(files, path)) != found for path, found in entry.lookups):
-            return False
+        if self._found_files is not files:  # the files are fixed once the build has read them: look each up once
+            self._found_files, self._lookup_memo = files, {}
+        memo = self._lookup_memo
+        for path, found in entry.lookups:
+            now = memo.get(path, memo)
+            if now is memo:
+                now = memo[path] = _found(plain(files, path))
+            if now != found:
+                return False
         if entry.links is None:
             return None
         links = {}

@@ -42,10 +42,10 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
 
     root = state.root
     start = time.perf_counter()
-    steps: list[tuple[str, float]] = []
+    steps: list[tuple[str, float, float]] = []
 
     def step(name: str) -> None:
-        steps.append((name, time.perf_counter()))
+        steps.append((name, time.perf_counter(), time.process_time()))
 
     # The stamp is MkDocs' (the default engine's): another engine always builds, and
     # leaves no stamp, so the next plain `longctx build` builds again.
@@ -128,8 +128,8 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
                f"{time.perf_counter() - start:.1f} s ({display_name(engine)} {built.seconds:.1f} s)", err=True)
     if timings:
         click.echo(f"  page cache: {built.reused} results reused, {built.made} made", err=True)
-        for (_, before), (name, after) in itertools.pairwise(steps):
-            click.echo(f"  {after - before:6.2f} s  {name}", err=True)
+        for (_, before, cpu_before), (name, after, cpu_after) in itertools.pairwise(steps):
+            click.echo(f"  {after - before:6.2f} s  ({cpu_after - cpu_before:5.2f} s CPU here)  {name}", err=True)
     sys.stderr.flush()
 
 
