@@ -14,6 +14,8 @@ median wall time and the median peak memory (RSS) of each:
   timed inside the process after loading: drivers.py render-stage);
 - `longctx build --force`, its floor (a bare `mkdocs build` of the same staged docs)
   and a no-op `longctx build` — bench_build.py's commands, once the site has landed;
+- incremental builds (issue 20): `longctx build` after one TL;DR edit, one record added,
+  that record deleted, one taxonomy title changed (bench_build.Edits, made untimed);
 - `longctx import-bib` of an N-entry .bib (bench_import_bib.generate) into an empty catalogue;
 - the explorer's filter latency per keystroke in headless Chromium at 5,000 records
   (bench_explorer.py, once the explorer has landed).

@@ -40,7 +40,8 @@ def _assert_same_sites(built: Path, cold: Path) -> None:
 def _cold_copy(root: Path, target: Path) -> Path:
     """The same inputs in a fresh folder, built from scratch."""
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(root, target, ignore=shutil.ignore_patterns(".longctx-cache", "site"))
+    shutil.copytree(root, target, ignore=lambda folder, names: [".longctx-cache", "site"] if Path(folder) == root
+                    else [])
     result = run_longctx(target, "build", "--force")
     assert result.returncode == 0, result.stderr
     return target
@@ -79,7 +80,7 @@ def add_record(root: Path, n: int) -> None:
     (root / "papers" / f"added-{n}.yaml").write_text(
         f"id: added-{n}\ntitle: An Added Work Number {n}\nauthors: [Ada Example]\ndate: 2024-0{1 + n % 9}\n"
         f"tags: [{LEAVES[n % len(LEAVES)]}]\ntldr: Added by the test as work number {n}.\n"
-        f"added: 2026-11-0{1 + n % 9}\n",
+        f"added: 2026-11-{22 if n % 2 else 1 + n % 9:02d}\n",  # odd n: the newest, which moves the build date
         encoding="utf-8")
 
 
@@ -110,7 +111,10 @@ def edit_theme(root: Path, n: int) -> None:
     target = root / "templates" / "site" / "overrides" / "main.html"
     text = (REPO / "templates" / "site" / "overrides" / "main.html").read_text(encoding="utf-8")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text + f"\n{{# variant {n} #}}<!-- theme variant {n} -->\n", encoding="utf-8")
+    date = "{{ build_date_utc }}" if n % 2 else ""  # odd n: every page shows the build date (the newest `added`)
+    head = "{% block extrahead %}\n  {{ super() }}\n"
+    assert head in text
+    target.write_text(text.replace(head, f'{head}  <meta name="variant" content="{n} {date}">\n'), encoding="utf-8")
 
 
 def edit_config(root: Path, n: int) -> None:
@@ -211,6 +215,19 @@ def test_a_damaged_cache_is_detected_and_the_site_is_still_right(base: Path, tmp
         db.commit()
         db.close()
     edit_tldr(root, 2)
+    _build(root)
+    _assert_same_sites(root / "site", _cold_copy(root, tmp_path / "cold") / "site")
+
+
+def test_a_theme_showing_the_build_date_is_rethemed_when_the_newest_record_changes(base: Path, tmp_path: Path) -> None:
+    """The build date is the newest `added` date: moving it re-themes every page of a theme that shows it."""
+    root = _start(base, tmp_path)
+    edit_theme(root, 1)
+    _build(root)
+    newest = [p for p in (root / "papers").glob("*.yaml") if "\nadded: 2026-11-22" in p.read_text(encoding="utf-8")]
+    assert newest
+    for path in newest:
+        _replace(path, r"^added: 2026-11-22$", "added: 2026-11-03")
     _build(root)
     _assert_same_sites(root / "site", _cold_copy(root, tmp_path / "cold") / "site")
 

@@ -211,8 +211,12 @@ class Reuse:
             return env
         # Paths inside the staging folder are named relative to it: a moved checkout keeps its cache.
         shape = _config_shape(config).replace(str(self.overrides.parent), "<stage>")
-        # The build date pages may show: pinned by SOURCE_DATE_EPOCH, otherwise now (then nothing themed hits).
-        date = os.environ.get("SOURCE_DATE_EPOCH") or f"unpinned {time.time_ns()} {os.getpid()}"
+        # The build date, when a theme template can show it (the catalogue's latest `added` date pins it, so
+        # adding or deleting the newest record would otherwise re-theme every page): pinned by
+        # SOURCE_DATE_EPOCH, otherwise now (then nothing themed hits).
+        date = ""
+        if _templates_mention(config.theme.dirs, ("build_date", "update_date")):
+            date = os.environ.get("SOURCE_DATE_EPOCH") or f"unpinned {time.time_ns()} {os.getpid()}"
         self.site_key = digest(self.cache.versions, "site", shape, date,
                                files_digest(self.overrides), _nav_shape(self._nav))
         for plugin in config.plugins.values():
@@ -375,6 +379,22 @@ class _Template:
         if key is not None and self._reuse.warnings_seen() == warnings:
             self._reuse.cache.put("page", key, output)
         return output
+
+
+def _templates_mention(dirs: list[str], words: tuple[str, ...]) -> bool:
+    """Whether any theme template (``.html``, ``.xml``) under ``dirs`` contains one of ``words``."""
+    for folder in dirs:
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]  # Material's .icons: thousands of SVGs
+            for name in filenames:
+                if name.endswith((".html", ".xml")) and name != "sitemap.xml":  # made afresh every build
+                    try:
+                        text = Path(dirpath, name).read_text(encoding="utf-8", errors="replace")
+                    except OSError:
+                        return True  # unreadable: assume the worst
+                    if any(word in text for word in words):
+                        return True
+    return False
 
 
 def _neighbour(item: Any) -> Any:
