@@ -17,7 +17,7 @@ import copy
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -148,6 +148,8 @@ class FakeArxiv:
     fail_when_asked: set[str] = field(default_factory=set)  # batches holding one of these ids get HTTP 503
     verbatim: bytes | None = None  # serve this body for every normal answer
     hang: float = 1.5  # seconds the "timeout" fault waits before answering
+    trickle: float = 0.1  # seconds between the bytes of the "trickle" fault
+    edit_entry: Callable[[str], str] | None = None  # rewrites each entry's XML (a server's broken entries)
     port: int = 0
 
     @property
@@ -227,7 +229,8 @@ class FakeArxiv:
                     continue
                 number = version or len(paper.versions)
                 if number <= len(paper.versions):
-                    entries.append(entry_xml(paper, number))
+                    entry = entry_xml(paper, number)
+                    entries.append(self.edit_entry(entry) if self.edit_entry else entry)
             entries.reverse()  # arXiv's order is not the order asked: callers must match by id
             start = int(params.get("start", "0"))
             per_page = int(params.get("max_results", "10"))
@@ -265,8 +268,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(status)
             for key, value in headers.items():
                 self.send_header(key, value)
+            if fault == "endless":  # an answer that never ends (and announces no length)
+                self.send_header("Connection", "close")
+                self.end_headers()
+                feed_start = body[: body.index(b"<entry>")] if b"<entry>" in body else body[:200]
+                self.wfile.write(feed_start)
+                filler = b"<!-- " + b"x" * (1 << 20) + b" -->\n"
+                for _ in range(4096):  # 4 GB at most: the client must hang up long before
+                    self.wfile.write(filler)
+                return
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            if fault == "trickle":  # every byte arrives within the read timeout, the whole never does
+                for index in range(len(body)):
+                    self.wfile.write(body[index:index + 1])
+                    self.wfile.flush()
+                    time.sleep(fake.trickle)
+                return
             if fault == "short-body":  # announce the whole feed, send half, hang up
                 self.wfile.write(body[: len(body) // 2])
                 self.wfile.flush()

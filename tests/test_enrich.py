@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import re
 import textwrap
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -332,6 +334,58 @@ def test_connection_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert changed(before, snapshot(root)) == []
     assert result.stdout.count("connection refused (after 3 attempts)") == 3
     assert "in 3 request(s)" in result.stderr  # the attempts, counted by our transport
+
+
+def _without(tag: str) -> Callable[[str], str]:
+    return lambda entry: re.sub(rf"\s*<{tag}>[^<]*</{tag}>", "", entry)
+
+
+@pytest.mark.parametrize(("edit", "reason"), [
+    (_without("published"), "without <published>"),
+    (_without("updated"), "without <updated>"),
+    (_without("id"), "arXiv sent an entry without an <id>"),
+    (lambda e: re.sub(r"<published>[^<]*<", "<published>not-a-date<", e), "with <published> 'not-a-date', which is "
+     "not a date"),
+    (lambda e: re.sub(r"(<id>[^<]*v)\d+<", lambda m: m[1] + "9" * 5000 + "<", e), "version number has 5000 digits"),
+    (lambda e: re.sub(r"<summary>[^<]*<", "<summary>" + "long " * 40_000 + "<", e), "with a <summary> of 200,000 "
+     "characters"),
+])
+def test_a_broken_entry_is_a_server_fault_not_an_unknown_id(tmp_path: Path, fake: FakeArxiv,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            edit: Callable[[str], str], reason: str) -> None:
+    monkeypatch.setenv("LONGCTX_ARXIV_RETRIES", "0")
+    fake.edit_entry = edit
+    root, result, before = _fault_run(tmp_path, fake)
+    assert result.exit_code == 2, result.output
+    assert changed(before, snapshot(root)) == [] and no_temp_files(root)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3 and all(reason in line and "[LC513 arxiv-fetch-failed]" in line for line in lines), lines
+    assert "no paper with this id" not in result.output and "Traceback" not in result.output
+
+
+def test_an_endless_answer_is_cut_off_at_the_size_cap(tmp_path: Path, fake: FakeArxiv,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LONGCTX_ARXIV_RETRIES", "0")
+    fake.always = "endless"
+    root, result, before = _fault_run(tmp_path, fake)
+    assert result.exit_code == 2, result.output
+    assert result.stdout.count("arXiv's answer is larger than 16 MB") == 3
+    assert changed(before, snapshot(root)) == []
+
+
+def test_a_trickling_server_is_given_up_at_the_deadline(tmp_path: Path, fake: FakeArxiv,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each byte comes well within the 1 s read timeout; the whole feed would take minutes.
+    monkeypatch.setenv("LONGCTX_ARXIV_RETRIES", "1")
+    monkeypatch.setenv("LONGCTX_ARXIV_TIMEOUT", "1")
+    monkeypatch.setenv("LONGCTX_ARXIV_DEADLINE", "1.5")
+    fake.always, fake.trickle = "trickle", 0.05
+    start = time.monotonic()
+    root, result, before = _fault_run(tmp_path, fake)
+    assert time.monotonic() - start < 8  # two attempts of 1.5 s, not the minutes the feed would take
+    assert result.exit_code == 2, result.output
+    assert result.stdout.count("arXiv did not finish answering within 1.5 s (after 2 attempts)") == 3
+    assert changed(before, snapshot(root)) == []
 
 
 def test_http_400_for_one_bad_id_is_isolated(tmp_path: Path, fake: FakeArxiv) -> None:

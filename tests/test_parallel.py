@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +130,47 @@ def test_without_fork_the_function_runs_in_the_parent_once(monkeypatch: pytest.M
     with pytest.raises(RuntimeError, match="already taken"):
         deferred.result()
     assert len(calls) == 1
+
+
+# --- the parent dies first (issue 15) -------------------------------------------------------
+
+_DYING_PARENT = """
+import os, signal, time
+from longctx_catalog.parallel import Deferred
+
+def big():
+    time.sleep(0.3)  # the parent is dead by the time the result is ready
+    return "x" * 10_000_000  # far more than a pipe holds: writing it blocks while a reader exists
+
+deferred = Deferred(big)
+print(deferred._process.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _running(pid: int) -> bool:
+    """True while the process exists and has not exited (a zombie waiting for init has exited)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@needs_fork
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
+def test_the_child_ends_when_the_parent_is_killed() -> None:
+    # Not subprocess.run: a blocked orphan would hold the output pipe open, and run() wait for it.
+    parent = subprocess.Popen([sys.executable, "-c", _DYING_PARENT], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    assert parent.stdout is not None and parent.stderr is not None
+    child = int(parent.stdout.readline())
+    assert parent.wait(timeout=60) == -9
+    deadline = time.monotonic() + 10
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = _running(child)
+    if alive:  # do not leave it behind when the test fails
+        os.kill(child, signal.SIGKILL)
+    assert not alive, "the forked child is still blocked writing its result to a dead parent"
+    assert "Traceback" not in parent.stderr.read()  # the child ends quietly

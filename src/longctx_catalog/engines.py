@@ -31,6 +31,7 @@ from typing import Protocol
 
 from .site import Built, Locator, ProgressFactory
 from .staging import Stage
+from .transaction import sweep_site_temps
 
 ENGINES = ("mkdocs", "properdocs", "zensical")  # the first is the default (commands/build.py names them too)
 # What each engine needs importable, and how to get it.
@@ -84,7 +85,9 @@ def builder(engine: str) -> BuildSite:
 def fresh_folder(site_dir: Path) -> Path:
     """A new empty folder beside ``site_dir`` (same file system, so it can be renamed into place)."""
     site_dir.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
+    sweep_site_temps(site_dir)  # what killed builds left beside it
+    # Named for this process, so a later run knows whether its builder is still alive.
+    return Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-{os.getpid()}-", dir=site_dir.parent))
 
 
 def put_in_place(fresh: Path, site_dir: Path) -> None:

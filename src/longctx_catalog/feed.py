@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from .enrich.events import ArxivEvent
+from .load import CONTROL_CHARACTERS
 from .model import Catalog, Record, TaxonomyNode
 from .present import author_names
 
@@ -207,7 +208,9 @@ def build_feed(
         sub(node, "summary", _summary(entry), type="text")
         sub(node, "content", _content_html(entry, titles), type="html")
     ET.indent(feed, space="  ")
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
+    text = ET.tostring(feed, encoding="unicode")
+    # Validation refuses control characters in records; never emit one XML cannot carry anyway.
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + CONTROL_CHARACTERS.sub("", text) + "\n"
 
 
 def feed_files(catalog: Catalog, events: list[ArxivEvent], site: SiteInfo,

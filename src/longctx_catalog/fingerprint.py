@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
@@ -45,46 +46,78 @@ def _package_inputs() -> list[Path]:
 
 
 def _walk(path: Path) -> Iterable[Path]:
+    """Regular files under ``path`` (a FIFO or a link to a device is nobody's input, and would hang a read)."""
     if path.is_file():
         yield path
         return
     for dirpath, dirnames, filenames in os.walk(path):
         dirnames[:] = sorted(d for d in dirnames if d not in ("__pycache__", ".git"))
         for name in sorted(filenames):
-            if not name.endswith((".pyc", ".tmp")):
+            if not name.endswith((".pyc", ".tmp")) and os.path.isfile(os.path.join(dirpath, name)):
                 yield Path(dirpath, name)
+
+
+def _file_digest(path: Path) -> str:
+    """The content's digest; a file that is not (or no longer) a regular, readable file gets a marker."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return "unreadable"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "not-a-file"
+        h = hashlib.blake2b(digest_size=20)
+        while chunk := os.read(fd, 1 << 20):
+            h.update(chunk)
+        return h.hexdigest()
+    except OSError:
+        return "unreadable"
+    finally:
+        os.close(fd)
+
+
+def content_digest(data: bytes) -> str:
+    """What :func:`snapshot` records for a file holding ``data``."""
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def snapshot(root: Path, extra: Iterable[str] = ()) -> dict[str, str]:
+    """Every input of the site (see the module docstring) by label, with its content's digest.
+
+    Taken before the build reads anything and again after it wrote, so an edit made
+    while it ran is seen and no stamp is recorded for a mix of old and new inputs.
+    """
+    out: dict[str, str] = {"<version>/longctx": __version__}
+    for name in LIBRARIES:
+        try:
+            out[f"<version>/{name}"] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[f"<version>/{name}"] = "-"
+    out["<env>/SOURCE_DATE_EPOCH"] = os.environ.get("SOURCE_DATE_EPOCH", "")
+    for base in _package_inputs():
+        out.update((f"<pkg>/{p.as_posix()}", _file_digest(p)) for p in _walk(base))
+    for name in (*INPUT_FILES, *INPUT_DIRS):
+        path = root / name
+        if path.exists():
+            out.update((p.relative_to(root).as_posix(), _file_digest(p)) for p in _walk(path))
+    for name in extra:
+        path = Path(name)
+        if path.exists():
+            out.update((f"<extra>/{p.as_posix()}", _file_digest(p)) for p in _walk(path))
+    return out
+
+
+def digest(files: dict[str, str]) -> str:
+    """One digest of a :func:`snapshot`."""
+    h = hashlib.blake2b(digest_size=20)
+    for label in sorted(files):
+        h.update(f"{label}\0{files[label]}\0".encode())
+    return h.hexdigest()
 
 
 def fingerprint(root: Path, extra: Iterable[str] = ()) -> str:
     """One digest of every input of the site (see the module docstring)."""
-    h = hashlib.blake2b(digest_size=20)
-    h.update(f"longctx {__version__}\0".encode())
-    for name in LIBRARIES:
-        try:
-            version = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            version = "-"
-        h.update(f"{name} {version}\0".encode())
-    h.update(f"SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
-    sources: list[tuple[str, Path]] = []
-    for base in _package_inputs():
-        sources.extend((f"<pkg>/{p.as_posix()}", p) for p in _walk(base))
-    for name in (*INPUT_FILES, *INPUT_DIRS):
-        path = root / name
-        if path.exists():
-            sources.extend((p.relative_to(root).as_posix(), p) for p in _walk(path))
-    for name in extra:
-        path = Path(name)
-        if path.exists():
-            sources.extend((f"<extra>/{p.as_posix()}", p) for p in _walk(path))
-    for label, path in sources:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            data = b"\0unreadable"
-        h.update(f"{label}\0{len(data)}\0".encode())
-        h.update(data)
-    return h.hexdigest()
+    return digest(snapshot(root, extra))
 
 
 def _output_mark(site_dir: Path) -> list[int] | None:
@@ -108,9 +141,9 @@ def is_up_to_date(root: Path) -> bool:
         return False
 
 
-def record_build(root: Path, digest: str, site_dir: Path, extra: Iterable[str]) -> None:
-    """Remember a successful build (``digest`` computed before it started, so edits made meanwhile count)."""
-    stamp = {"fingerprint": digest, "site_dir": str(site_dir), "extra": list(extra),
+def record_build(root: Path, inputs: str, site_dir: Path, extra: Iterable[str]) -> None:
+    """Remember a successful build of the inputs whose digest is ``inputs``."""
+    stamp = {"fingerprint": inputs, "site_dir": str(site_dir), "extra": list(extra),
              "output": _output_mark(site_dir)}
     path = root / STAMP_FILE
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,10 @@ the cost of a bare ``yaml.load``. Nothing here knows the record format: that is
 
 from __future__ import annotations
 
+import errno
 import os
+import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +48,10 @@ class YamlDoc:
     data: Any
     text: str = ""
     _node: yaml.Node | None = field(default=None, repr=False, compare=False)
+    # Per mapping node, its keys -> (key node, value node): built on the first lookup, so
+    # reporting every key of a 20,000-key mapping costs linear time, not quadratic.
+    _keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = field(default_factory=dict, repr=False,
+                                                                     compare=False)
 
     @property
     def node(self) -> yaml.Node | None:
@@ -57,10 +64,7 @@ class YamlDoc:
         node, key_node = self.node, None
         for part in keypath:
             if isinstance(node, yaml.MappingNode):
-                match = None
-                for k, v in node.value:  # the last of duplicate keys, as the data holds it
-                    if isinstance(k, yaml.ScalarNode) and k.value == str(part):
-                        match = (k, v)
+                match = self._mapping_keys(node).get(str(part))
                 if match is None:
                     return key_node, node, False
                 key_node, node = match
@@ -69,6 +73,19 @@ class YamlDoc:
             else:
                 return key_node, node, False
         return key_node, node, True
+
+    def _mapping_keys(self, node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """A mapping's keys as written and as the data holds them (``true:`` is ``True``); the last one wins."""
+        index = self._keys.get(id(node))
+        if index is None:
+            index = {}
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode):
+                    index[k.value] = (k, v)
+                    if k.tag != _STR:
+                        index.setdefault(_key_as_data(k), (k, v))
+            self._keys[id(node)] = index
+        return index
 
     def loc(self, keypath: KeyPath = (), *, key: bool = False) -> Location:
         """Where ``keypath`` is written (its key with ``key=True``); else the nearest enclosing value."""
@@ -91,6 +108,14 @@ class YamlDoc:
             return {}
         return {k.value: (k.start_mark.line + 1, k.start_mark.column + 1) for k, _ in self.node.value
                 if isinstance(k, yaml.ScalarNode)}
+
+
+def _key_as_data(node: yaml.ScalarNode) -> str:
+    """``str()`` of the value a plain key becomes (``true`` -> ``True``, ``null`` -> ``None``)."""
+    try:
+        return str(SafeConstructor().construct_object(node))
+    except (ValueError, TypeError, yaml.YAMLError):
+        return node.value
 
 
 class _Refused(yaml.MarkedYAMLError):
@@ -218,6 +243,24 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
                        node.start_mark) from None
 
 
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    try:
+        return SafeConstructor.construct_yaml_int(loader, node)
+    except ValueError:
+        digits = sum(c.isdigit() for c in node.value)
+        problem = (f"a number of {digits:,} digits is too long to read" if digits > 4000
+                   else f"{node.value[:40]!r} is tagged !!int but is not a whole number")
+        raise _Refused("LC002", f"{problem}; quote it if it is text", node.start_mark) from None
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    try:
+        return SafeConstructor.construct_yaml_float(loader, node)
+    except ValueError:
+        raise _Refused("LC002", f"{node.value[:40]!r} is tagged !!float but is not a number; quote it if it is "
+                       "text", node.start_mark) from None
+
+
 def _wrong_kind(loader: _Loader, node: yaml.Node) -> Any:
     """``!!map [1, 2]``, ``!!seq {a: 1}``: a collection tagged as the other kind (or a scalar as either)."""
     raise ConstructorError(None, None, f"a {node.id} cannot be tagged {node.tag.replace(_TAG, '!!')}",
@@ -237,8 +280,8 @@ def _refuse_tag(loader: _Loader, node: yaml.Node) -> Any:
 _Loader.yaml_constructors = {
     _TAG + "null": SafeConstructor.construct_yaml_null,
     _TAG + "bool": SafeConstructor.construct_yaml_bool,
-    _TAG + "int": SafeConstructor.construct_yaml_int,
-    _TAG + "float": SafeConstructor.construct_yaml_float,
+    _TAG + "int": _construct_int,
+    _TAG + "float": _construct_float,
     _TAG + "str": SafeConstructor.construct_yaml_str,
     _TAG + "timestamp": _construct_timestamp,
     _TAG + "seq": _wrong_kind,  # a sequence or mapping node with its own tag never gets here
@@ -293,6 +336,39 @@ def _yaml_problem(err: yaml.YAMLError) -> str:
     return f"{text} — {hint}" if hint else text
 
 
+# Characters no text field may hold: C0 controls but tab and line breaks, DEL, C1
+# controls and the non-characters U+FFFE/U+FFFF. Feeds (XML) cannot carry them, and in
+# a title or a .bib they are invisible damage. libyaml refuses them written raw; only a
+# double-quoted escape ("\x01", "\0", "\N") gets them into a value.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def _control_characters(node: yaml.Node, path: str) -> list[Diagnostic]:
+    """A located error for every scalar (key or value) holding a control character."""
+    out = []
+    stack = [node]
+    seen: set[int] = set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:  # aliases share nodes
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.ScalarNode):
+            found = CONTROL_CHARACTERS.search(current.value) if current.style == '"' else None
+            if found:
+                mark = current.start_mark
+                out.append(Diagnostic.make(
+                    Location(path, mark.line + 1, mark.column + 1), "LC104",
+                    f"the text holds the control character U+{ord(found.group()):04X}, which no field may "
+                    "contain (feeds and BibTeX cannot carry it); delete the escape",
+                ))
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend(part for pair in current.value for part in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return out
+
+
 def parse_yaml(text: str, path: str, *, cycle_code: str = "LC004") -> tuple[YamlDoc | None, list[Diagnostic]]:
     """Parse one YAML document. Returns ``(None, diagnostics)`` when there is nothing usable.
 
@@ -305,7 +381,10 @@ def parse_yaml(text: str, path: str, *, cycle_code: str = "LC004") -> tuple[Yaml
         if node is None:
             return YamlDoc(path, None), []
         data = loader.construct_document(node)
-        return YamlDoc(path, data, text), sorted(loader.duplicates, key=lambda d: d.location)
+        problems = loader.duplicates
+        if "\\" in text and '"' in text:  # only a double-quoted escape can make a control character
+            problems = [*problems, *_control_characters(node, path)]
+        return YamlDoc(path, data, text), sorted(problems, key=lambda d: d.location)
     except _Refused as err:
         return None, [Diagnostic.make(_mark_location(path, text, err), err.code, str(err.problem))]
     except ConstructorError as err:
@@ -330,8 +409,7 @@ def read_yaml_file(file: Path | str, display: str, *, cycle_code: str = "LC004",
                    ) -> tuple[YamlDoc | None, list[Diagnostic]]:
     """Read and parse a file; every failure becomes one located diagnostic."""
     try:
-        with open(file, "rb") as handle:
-            raw = handle.read()
+        raw = read_regular_file(file)
     except OSError as err:
         return None, [Diagnostic.make(Location(display), "LC001", f"cannot read file: {err.strerror or err}")]
     try:
@@ -343,6 +421,24 @@ def read_yaml_file(file: Path | str, display: str, *, cycle_code: str = "LC004",
     return parse_yaml(text, display, cycle_code=cycle_code)
 
 
+def read_regular_file(file: Path | str) -> bytes:
+    """The bytes of a regular file; OSError for anything else.
+
+    Opened without blocking and checked before reading: a FIFO would hang the read
+    forever, and a link to ``/dev/zero`` would fill memory.
+    """
+    fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or socket)", str(file))
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def display_path(file: Path, root: Path) -> str:
     try:
         return file.relative_to(root).as_posix()
@@ -352,14 +448,20 @@ def display_path(file: Path, root: Path) -> str:
 
 def record_files(root: Path) -> list[Path]:
     """Every record file under ``papers/``, in a stable order (by path below papers/)."""
-    return [Path(path) for _, path in _record_entries(root)]
+    return [Path(path) for _, path, problem in _record_entries(root) if problem is None]
 
 
-def _record_entries(root: Path) -> list[tuple[str, str]]:
-    """(path below papers/, file path) of every record file, sorted: plain strings, as pathlib is slow
-    for thousands of files."""
+def _record_entries(root: Path) -> list[tuple[str, str, str | None]]:
+    """(path below papers/, file path, why it is not a record or None) of every record file, sorted.
+
+    Only regular files inside the catalogue are records: a FIFO, a link to a device, a
+    link out of the catalogue or a link to a folder (``ln -s . papers/loop``) is named
+    with the reason, never read or followed. Plain strings, as pathlib is slow for
+    thousands of files.
+    """
     base = root / PAPERS_DIR
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str, str | None]] = []
+    real_root = os.path.realpath(root)
 
     def scan(folder: str, rel: str) -> None:
         try:
@@ -369,10 +471,25 @@ def _record_entries(root: Path) -> list[tuple[str, str]]:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            if entry.is_dir():
-                scan(entry.path, f"{rel}{entry.name}/")
-            elif entry.name.endswith(RECORD_SUFFIXES):
-                found.append((f"{rel}{entry.name}", entry.path))
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    scan(entry.path, f"{rel}{entry.name}/")
+                    continue
+                link = entry.is_symlink()
+                regular = entry.is_file()  # follows a link; False for FIFOs, devices, loops, dangling links
+                is_folder = link and entry.is_dir()
+            except OSError:
+                link, regular, is_folder = True, False, False
+            if not (entry.name.endswith(RECORD_SUFFIXES) or is_folder):
+                continue
+            problem = None
+            if is_folder:
+                problem = "a link to a folder; records are regular files under papers/, and links are not followed"
+            elif not regular:
+                problem = "not a regular file (a FIFO, device, socket or broken link); records are plain text files"
+            elif link and os.path.commonpath([real_root, os.path.realpath(entry.path)]) != real_root:
+                problem = "a link to a file outside the catalogue; records must live in the repository"
+            found.append((f"{rel}{entry.name}", entry.path, problem))
 
     if base.is_dir():
         scan(str(base), "")
@@ -380,8 +497,12 @@ def _record_entries(root: Path) -> list[tuple[str, str]]:
 
 
 def iter_record_docs(root: Path) -> Iterator[tuple[Path, YamlDoc | None, list[Diagnostic]]]:
-    for rel, path in _record_entries(root):
-        doc, diags = read_yaml_file(path, f"{PAPERS_DIR}/{rel}")
+    for rel, path, problem in _record_entries(root):
+        display = f"{PAPERS_DIR}/{rel}"
+        if problem is not None:
+            yield Path(path), None, [Diagnostic.make(Location(display), "LC001", f"{display} is {problem}")]
+            continue
+        doc, diags = read_yaml_file(path, display)
         yield Path(path), doc, diags
 
 

@@ -24,6 +24,7 @@ place in markdown"; the render environment refuses to output anything else.
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 from urllib.parse import quote
@@ -139,10 +140,48 @@ def _md_url(url: str) -> Md:
 
 
 def trusted_markdown(text: object) -> Md:
-    """Curator-written markdown (taxonomy descriptions): kept as markdown, but with no raw HTML."""
+    """Curator-written markdown (taxonomy descriptions): kept as markdown, but with no raw HTML.
+
+    Links keep the rules record URLs follow: a link that is not http(s), mailto or
+    relative, and any image that is not a file of the site, is reduced to its text
+    (validation reports them too; see :func:`link_problems`).
+    """
     if text is None:
         return Md("")
-    return Md(str(text).strip().replace("<", "&lt;"))
+    safe = _LINK.sub(lambda m: m.group(0) if _link_problem(m) is None else m.group("text"), str(text).strip())
+    safe = _REF_DEF.sub(lambda m: m.group(0) if _target_problem(m.group("target"), False) is None else "", safe)
+    return Md(safe.replace("<", "&lt;"))
+
+
+# [text](target "title") and ![alt](src), one level of parentheses in the target; and
+# reference definitions ``[name]: target``.
+_LINK = re.compile(r"(?P<bang>!?)\[(?P<text>(?:\\.|[^\]\\])*)\]\(\s*(?P<target><[^>\n]*>|(?:[^()\s]|\([^()\s]*\))*)"
+                   r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
+_REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*(?P<target><[^>\n]*>|\S+).*$", re.M)
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:")
+_LINK_SCHEMES = ("http:", "https:", "mailto:")
+
+
+def _target_problem(target: str, image: bool) -> str | None:
+    # What a browser would see: entities decoded, and the spaces and controls it ignores dropped.
+    seen = re.sub(r"[\x00-\x20]", "", html.unescape(target.strip("<>"))).lower()
+    scheme = _SCHEME.match(seen)
+    if image and (scheme or seen.startswith("//")):
+        return f"the image {target[:60]!r} is not a file of the site; the site makes no third-party requests"
+    if scheme and scheme.group() not in _LINK_SCHEMES:
+        return f"the link {target[:60]!r} is not an http(s) or mailto URL"
+    return None
+
+
+def _link_problem(match: re.Match[str]) -> str | None:
+    return _target_problem(match.group("target"), bool(match.group("bang")))
+
+
+def link_problems(text: str) -> list[str]:
+    """What is wrong with the links and images of curator-written markdown, as messages."""
+    problems = [p for m in _LINK.finditer(text) if (p := _link_problem(m))]
+    problems += [p for m in _REF_DEF.finditer(text) if (p := _target_problem(m.group("target"), False))]
+    return problems
 
 
 def code_fence(body: str, info: str = "") -> Md:

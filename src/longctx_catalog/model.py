@@ -203,7 +203,7 @@ class Catalog:
             self.by_id.setdefault(record.id, record)
 
 
-_ARXIV_VERSION = re.compile(r"v\d+$")
+_ARXIV_VERSION = re.compile(r"v\d+$", re.ASCII)
 
 # Titles keep arXiv's TeX spelling ("E^2-LLM", "O(n^2)"), which the authors typeset as
 # E²-LLM and O(n²). Unicode has super- and subscript forms for digits, signs and a few

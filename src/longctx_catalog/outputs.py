@@ -3,7 +3,7 @@
 :func:`plan` compares the rendered pages and README regions with the files under
 the catalogue root and lists the changes; it refuses (with located errors) to
 overwrite a file that `render` does not own. Nothing is touched until
-:func:`apply`, so a failure leaves every file as it was. Only files carrying the
+:func:`apply`, which changes all the files or none. Only files carrying the
 owner line (see :data:`longctx_catalog.render.OWNER_MARK`) are ever rewritten or
 deleted: hand-written pages in ``docs/`` are safe.
 """
@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Location
+from .load import read_regular_file
 from .pages import DOCS_DIR
 from .regions import splice
 from .render import Rendered, is_owned
-from .write import atomic_write_many
+from .transaction import Transaction
 
 README = "README.md"
 
@@ -64,7 +65,7 @@ class Plan:
 
 def _read(path: Path) -> str | None:
     try:
-        return path.read_bytes().decode("utf-8")
+        return read_regular_file(path).decode("utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError):
@@ -122,25 +123,29 @@ def plan(root: Path, rendered: Rendered) -> tuple[Plan, list[Diagnostic]]:
     return result, diags
 
 
-def apply(root: Path, result: Plan) -> list[Change]:
-    """Carry out the plan; return the changes actually made (unchanged files keep their mtime).
+def prepare(root: Path, result: Plan) -> Transaction:
+    """The plan's new contents in temporary files, ready to commit together (OSError: nothing changed)."""
+    return Transaction.prepare(root, {
+        root / change.path: None if change.action == "remove" else (change.new or "").encode("utf-8")
+        for change in result.changes
+    })
 
-    Every new content goes in together or not at all (:func:`atomic_write_many`): a disk
-    that fills up halfway through leaves docs/ and the README as they were, not half
-    re-rendered. Stale pages are removed only once the writes are in place.
-    """
-    writes = {root / c.path: c.new for c in result.changes if c.action != "remove" and c.new is not None}
-    written = set(atomic_write_many(writes))
-    done: list[Change] = []
+
+def finish(root: Path, result: Plan) -> list[Change]:
+    """After the commit: remove folders emptied by removed pages; return the changes made."""
     for change in result.changes:
-        target = root / change.path
         if change.action == "remove":
-            target.unlink(missing_ok=True)
-            _prune_empty_dirs(target.parent, root / DOCS_DIR)
-            done.append(change)
-        elif target in written:
-            done.append(change)
-    return done
+            _prune_empty_dirs((root / change.path).parent, root / DOCS_DIR)
+    return list(result.changes)
+
+
+def apply(root: Path, result: Plan) -> list[Change]:
+    """Carry out the plan, all of it or none of it (see :mod:`longctx_catalog.transaction`).
+
+    Returns the changes made; unchanged files are not in the plan and keep their mtime.
+    """
+    prepare(root, result).commit()
+    return finish(root, result)
 
 
 def _prune_empty_dirs(folder: Path, stop: Path) -> None:

@@ -36,7 +36,7 @@ class Deferred(Generic[T]):
         if _can_fork():
             context = multiprocessing.get_context("fork")
             receive, send = context.Pipe(duplex=False)
-            self._process = context.Process(target=_child, args=(fn, send), daemon=True)
+            self._process = context.Process(target=_child, args=(fn, send, receive), daemon=True)
             self._process.start()
             send.close()
             self._conn = receive
@@ -75,13 +75,19 @@ def _can_fork() -> bool:
             and "fork" in multiprocessing.get_all_start_methods())
 
 
-def _child(fn: Callable[[], Any], conn: Any) -> None:
+def _child(fn: Callable[[], Any], conn: Any, parents_end: Any) -> None:
+    # The fork gave this process a copy of the pipe's read end too. Closed, the parent's
+    # is the only one: if the parent dies, writing the result fails (EPIPE) at once,
+    # instead of blocking forever on a full pipe that this process itself keeps open.
+    parents_end.close()
     try:
         message: tuple[str, Any] = ("ok", fn())
     except BaseException as err:  # everything goes back to the parent, which decides
         message = ("raise", err)
     try:
         conn.send(message)
+    except OSError:  # the parent is gone (EPIPE): nobody wants the result
+        pass
     except Exception:  # the value or the exception would not pickle: send its description
         detail = message[1]
         text = "".join(traceback.format_exception(detail)) if isinstance(detail, BaseException) else repr(detail)

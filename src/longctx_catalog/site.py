@@ -29,6 +29,7 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic, Location
 from .staging import Stage
+from .transaction import swap_in, sweep_site_temps
 
 ProgressFactory = Callable[[int], "contextlib.AbstractContextManager[Callable[[], None]]"]
 
@@ -205,6 +206,7 @@ def _reuse_plugin(cache, overrides: Path):  # type: ignore[no-untyped-def]
 class Built:
     seconds: float  # MkDocs' share of the time
     warnings: list[Diagnostic]  # MkDocs' warnings, when not strict
+    fresh: Path | None = None  # the built folder, when build_site was told not to put it in place
     reused: int = 0  # cached results used (pages, their HTML, their search entries)
     made: int = 0  # results made afresh
 
@@ -217,34 +219,39 @@ def build_site(
     strict: bool = True,
     epoch: int | None = None,
     progress: ProgressFactory | None = None,
+    replace: bool = True,
     cache: Path | None = None,
 ) -> Built:
     """Build the staged site into ``site_dir``. Raises SiteError (with strict, on any MkDocs warning).
 
-    The build goes to a new folder next to ``site_dir`` and replaces it only on success.
+    The build goes to a new folder next to ``site_dir`` and replaces it only on success;
+    with ``replace=False`` the new folder is left for the caller (``Built.fresh``) to
+    put in place together with other files (:mod:`longctx_catalog.transaction`).
     With ``cache`` (a file), pages whose inputs did not change since a build that used
     the same file are taken from it (:mod:`longctx_catalog.sitecache`), and the file is
-    updated when the build succeeded.
+    updated when the build succeeded (its entries are keyed by content, so a site that
+    is then not put in place leaves nothing wrong in it).
     """
     from .sitecache import PageCache
 
     if cache is None:
-        return _build_site(stage, site_dir, locate, strict, epoch, progress, None)
+        return _build_site(stage, site_dir, locate, strict, epoch, progress, replace, None)
     with PageCache(cache) as pages:
-        built = _build_site(stage, site_dir, locate, strict, epoch, progress, pages)
+        built = _build_site(stage, site_dir, locate, strict, epoch, progress, replace, pages)
         pages.commit()
         built.reused, built.made = pages.hits, pages.misses
     return built
 
 
 def _build_site(stage: Stage, site_dir: Path, locate: Locator, strict: bool, epoch: int | None,
-                progress: ProgressFactory | None, pages_cache) -> Built:  # type: ignore[no-untyped-def]
+                progress: ProgressFactory | None, replace: bool, pages_cache) -> Built:  # type: ignore[no-untyped-def]
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, BuildError
 
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
+    sweep_site_temps(site_dir)  # what killed builds left beside it
+    fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-{os.getpid()}-", dir=site_dir.parent))
     start = time.perf_counter()
     try:
         with _source_date(epoch):
@@ -265,24 +272,15 @@ def _build_site(stage: Stage, site_dir: Path, locate: Locator, strict: bool, epo
                 if problems and strict:
                     raise SiteError(problems)
         elapsed = time.perf_counter() - start
-        _swap(fresh, site_dir)
+        if not replace:
+            return Built(elapsed, problems, fresh)
+        old = swap_in(fresh, site_dir)
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
+    if old != site_dir:
+        shutil.rmtree(old, ignore_errors=True)
     return Built(elapsed, problems)
-
-
-def _swap(fresh: Path, site_dir: Path) -> None:
-    """Put the new site in place of the old one, then delete the old one."""
-    old = None
-    if site_dir.exists():
-        old = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(site_dir, old)
-    os.replace(fresh, site_dir)
-    os.chmod(site_dir, 0o755)  # mkdtemp makes 0700; the site is for everyone to read
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def serve_site(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .diagnostics import Diagnostic, Location
+from .sitedir import site_dir_problem
 
 if TYPE_CHECKING:
     from .feed import SiteInfo
@@ -97,13 +98,32 @@ def read_site_config(root: Path) -> tuple[SiteConfig | None, list[Diagnostic]]:
     site_dir = data.get("site_dir") or DEFAULT_SITE_DIR
     custom = theme.get("custom_dir") if isinstance(theme, dict) else None
     repo_url = data.get("repo_url")
-    return SiteConfig(
+    config = SiteConfig(
         path=path,
         data=data,
         site_dir=(base / str(site_dir)).resolve(),
         custom_dir=(base / str(custom)).resolve() if isinstance(custom, str) and custom else None,
         repo_url=repo_url.rstrip("/") if isinstance(repo_url, str) and repo_url.startswith("http") else None,
-    ), []
+    )
+    # A build replaces the site folder: never let it be the catalogue, or inside or above it.
+    danger = site_dir_problem(root, config.site_dir, [Path(p) for p in extra_inputs(config)[1:]])
+    if danger:
+        line, column = _value_position(path, "site_dir")
+        return None, [Diagnostic.make(Location(shown, line, column), "LC802", danger)]
+    return config, []
+
+
+def _value_position(path: Path, key: str) -> tuple[int, int]:
+    """(line, column) of a top-level key's value, (1, 1) when it cannot be found."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return 1, 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                return value_node.start_mark.line + 1, value_node.start_mark.column + 1
+    return 1, 1
 
 
 def _key_line(path: Path, key: str) -> int:

@@ -123,7 +123,8 @@ def _files_under(folder: Path) -> list[Path]:
     out = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
-        out.extend(Path(dirpath, f) for f in sorted(filenames) if not f.startswith("."))
+        out.extend(Path(dirpath, f) for f in sorted(filenames)
+                   if not f.startswith(".") and os.path.isfile(os.path.join(dirpath, f)))  # no FIFOs or devices
     return out
 
 
@@ -173,8 +174,14 @@ def plan_stage(root: Path, catalog: Catalog, site_pages: dict[str, str],
 
     for path, text in site_pages.items():
         put(path.removeprefix(prefix), text.encode("utf-8"), "longctx build")
-    for rel, file in site_template_files(root, "assets").items():
+    assets = site_template_files(root, "assets")
+    for rel, file in assets.items():
         put(f"{ASSETS_DIR}/{rel}", file.read_bytes(), f"{TEMPLATES_DIR}/{SITE_TEMPLATES}/assets/{rel}")
+    for name in EXTRA_ASSETS:  # every page loads them: a missing one is a dead explorer, not a detail
+        if name not in assets:
+            diags.append(Diagnostic.make(Location(f"{TEMPLATES_DIR}/{SITE_TEMPLATES}/assets/{name}"), "LC801",
+                                         f"{name} is missing from templates/{SITE_TEMPLATES}/assets/ (the "
+                                         "package's and the catalogue's); reinstall longctx-catalog"))
     contributing = root / CONTRIBUTING_FILE
     has_contributing = contributing.is_file()
     if has_contributing:

@@ -12,13 +12,15 @@ import datetime as dt
 import gc
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from .diagnostics import Diagnostic
 from .duplicates import Entry as _Loaded
 from .duplicates import find_duplicates
 from .enrich.cache import merge_arxiv_cache
 from .enrich.events import load_events
-from .load import TAXONOMY_FILE, iter_record_docs, read_yaml_file
+from .load import TAXONOMY_FILE, KeyPath, YamlDoc, iter_record_docs, read_yaml_file
+from .markdown import link_problems
 from .model import Catalog, Record, Taxonomy
 from .schema.checks import check_metrics, check_record, check_taxonomy
 from .schema.context import Ctx, did_you_mean, latest_today
@@ -33,7 +35,28 @@ def load_taxonomy(root: Path) -> tuple[Taxonomy | None, list[Diagnostic]]:
     if doc is None:
         return None, diags
     taxonomy, more = check_taxonomy(doc)
-    return taxonomy, diags + more
+    return taxonomy, diags + more + _description_links(doc)
+
+
+def _description_links(doc: YamlDoc) -> list[Diagnostic]:
+    """Descriptions arrive by pull request like records: the same URL rules (no javascript:, no remote images)."""
+    out = []
+    stack: list[tuple[Any, KeyPath]] = [(doc.data, ())]
+    while stack:
+        nodes, kp = stack.pop()
+        if not isinstance(nodes, list):
+            continue
+        for index, node in enumerate(nodes):
+            if not isinstance(node, dict):
+                continue
+            description = node.get("description")
+            if isinstance(description, str):
+                for problem in link_problems(description):
+                    out.append(Diagnostic.make(doc.loc((*kp, index, "description")), "LC301",
+                                               f"{problem} (links: http(s), mailto or relative; images: "
+                                               "files of the site)"))
+            stack.append((node.get("children"), (*kp, index, "children")))
+    return out
 
 
 def load_catalog(root: Path, *, on_date: dt.date | None = None) -> tuple[Catalog, list[Diagnostic]]:
@@ -47,6 +70,10 @@ def load_catalog(root: Path, *, on_date: dt.date | None = None) -> tuple[Catalog
     finally:
         if collecting:
             gc.enable()
+
+
+# Record ids that cannot have a page of their own: MkDocs serves papers/index.md at papers/.
+RESERVED_IDS = frozenset({"index"})
 
 
 def _load_catalog(root: Path, on_date: dt.date) -> tuple[Catalog, list[Diagnostic]]:
@@ -63,6 +90,10 @@ def _load_catalog(root: Path, on_date: dt.date) -> tuple[Catalog, list[Diagnosti
         ctx = Ctx(doc, on_date, taxonomy_ids)
         record = check_record(doc, file.stem, ctx)
         diags.extend(ctx.diagnostics)
+        if record is not None and record.id in RESERVED_IDS:
+            diags.append(Diagnostic.make(doc.loc(("id",)), "LC104", f"the id {record.id!r} is reserved: its page "
+                                         f"papers/{record.id}.md would be the site's papers/ folder page, not its "
+                                         "own; choose another id (and rename the file)"))
         if record is not None:
             doc.data = None  # the record holds what is needed; the text stays for positions
             loaded.append(_Loaded(record, doc))

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from .schema.derived import FIELD_ORDER
+from .transaction import temp_prefix
 
 
 def atomic_write_text(path: Path, text: str) -> bool:
@@ -29,7 +30,7 @@ def atomic_write_text(path: Path, text: str) -> bool:
     except OSError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -95,7 +96,7 @@ def atomic_write_many(files: dict[Path, str]) -> list[Path]:
             if old == data:
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
             pending.append((path, tmp, old))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -114,7 +115,7 @@ def atomic_write_many(files: dict[Path, str]) -> list[Path]:
             if old is None:
                 path.unlink(missing_ok=True)
                 continue
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(old)
             os.chmod(tmp, 0o644)

@@ -48,7 +48,7 @@ _MONTHS = {
 _ARXIV_IN_TEXT = re.compile(
     r"(?:arxiv\.org/(?:abs|pdf)/|arxiv[:\s.]\s*|abs/|10\.48550/arxiv\.)"
     r"(?P<id>\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 _PREPRINT_VENUE = re.compile(
     r"^\s*(arxiv|corr|preprint|biorxiv|medrxiv|ssrn)\b|arxiv preprint", re.IGNORECASE

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, Location
+from ..load import CONTROL_CHARACTERS
 from ..model import Record
 from .entry import MONTH_MACROS, citation_key, format_entry, generated_fields
 
@@ -192,7 +193,8 @@ def bib_file(chunks: Iterable[str]) -> str:
     """Entries (from :func:`export_entries`) as one .bib file with its header line."""
     chunks = list(chunks)
     header = f"% {len(chunks)} entries exported by longctx-catalog (longctx export-bib)\n"
-    return header + "".join("\n" + chunk + "\n" for chunk in chunks)
+    # Validation refuses control characters in records; never write one into a .bib anyway.
+    return header + CONTROL_CHARACTERS.sub("", "".join("\n" + chunk + "\n" for chunk in chunks))
 
 
 def export_entries(records: Iterable[Record], root: Path | None = None) -> tuple[dict[str, str], list[Diagnostic]]:

@@ -39,6 +39,14 @@ MONTH_MACROS = {
 _IDENT = re.compile(r"[^\s\"#%'(),={}]+")
 _FIELD_NAME = re.compile(r"[A-Za-z][\w.:+-]*\Z")
 _BRACE = re.compile(r"(?<!\\)[{}]")
+# Limits no real bibliography comes near, so hostile input fails with a located error
+# instead of exhausting the stack (LaTeX conversion recurses per brace level) or the
+# clock (eight levels of ten-fold @string concatenation make 10^8 characters).
+MAX_DEPTH = 64  # braces inside braces
+MAX_VALUE = 100_000  # characters of one field value or @string, after expansion
+# C0 controls other than tab and line breaks, DEL and C1 controls: no field holds them,
+# and XML (the feeds) cannot.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _QUOTE_SCAN = re.compile(r'(?<!\\)[{}"]')
 
 
@@ -99,6 +107,8 @@ def _matching_brace(raw: str, start: int) -> int:
         depth += 1 if m.group() == "{" else -1
         if depth == 0:
             return m.start()
+        if depth > MAX_DEPTH:
+            raise BadValue(m.start(), f"braces are nested more than {MAX_DEPTH} deep here")
     raise BadValue(start, "this `{` is never closed")
 
 
@@ -108,6 +118,8 @@ def _closing_quote(raw: str, start: int) -> int:
         ch = m.group()
         if ch == "{":
             depth += 1
+            if depth > MAX_DEPTH:
+                raise BadValue(m.start(), f"braces are nested more than {MAX_DEPTH} deep here")
         elif ch == "}":
             depth -= 1
         elif depth == 0:
@@ -116,7 +128,7 @@ def _closing_quote(raw: str, start: int) -> int:
 
 
 def evaluate(
-    raw: str, strings: dict[str, str], field_name: str, warn: list[tuple[int, str]]
+    raw: str, strings: dict[str, str | None], field_name: str, warn: list[tuple[int, str]]
 ) -> tuple[str, bool]:
     """Evaluate one field value as BibTeX does; return ``(text, used_macros)``.
 
@@ -125,7 +137,12 @@ def evaluate(
     """
     parts: list[str] = []
     used = False
+    size = 0
     i, n = 0, len(raw)
+    control = _CONTROL.search(raw)
+    if control:
+        raise BadValue(control.start(), f"field '{field_name}' holds the control character "
+                       f"U+{ord(control.group()):04X}; delete it")
     while True:
         while i < n and raw[i].isspace():
             i += 1
@@ -153,7 +170,10 @@ def evaluate(
             if word.isdigit():
                 parts.append(word)
             elif word.casefold() in strings:
-                parts.append(strings[word.casefold()])
+                defined = strings[word.casefold()]
+                if defined is None:
+                    raise BadValue(i, f"field '{field_name}' uses @string {word}, which could not be defined")
+                parts.append(defined)
                 used = True
             elif word.casefold() in MONTH_MACROS:
                 parts.append(MONTH_MACROS[word.casefold()])
@@ -168,6 +188,9 @@ def evaluate(
                 parts.append(word)
                 used = True  # not literal text either: the stored entry spells it out
             i = m.end()
+        size += len(parts[-1])
+        if size > MAX_VALUE:
+            raise BadValue(i, f"field '{field_name}' expands to more than {MAX_VALUE:,} characters")
         while i < n and raw[i].isspace():
             i += 1
         if i >= n:
@@ -221,7 +244,7 @@ def parse_bib(text: str, path: str) -> tuple[list[BibEntry], list[Diagnostic]]:
         splitter_log.setLevel(level)
     diags: list[Diagnostic] = []
     entries: list[BibEntry] = []
-    strings: dict[str, str] = {}
+    strings: dict[str, str | None] = {}
     seen_keys: dict[str, Location] = {}
 
     def block_offset(block: bm.Block) -> int:
@@ -257,6 +280,7 @@ def parse_bib(text: str, path: str) -> tuple[list[BibEntry], list[Diagnostic]]:
                         f"@string {block.key}: {err.message}; the macro is not defined",
                     )
                 )
+                strings[block.key.strip().casefold()] = None  # its users fail too, instead of using its name
                 continue
             for off, message in warn:
                 diags.append(Diagnostic.make(lines.loc(offset + value_at + off), "LC605", message))
@@ -282,7 +306,7 @@ def _entry(
     block,
     lines: _Lines,
     offset: int,
-    strings: dict[str, str],  # type: ignore[no-untyped-def]
+    strings: dict[str, str | None],  # type: ignore[no-untyped-def]
     diags: list[Diagnostic],
 ) -> BibEntry | None:
     location = lines.loc(offset)
@@ -303,6 +327,12 @@ def _entry(
         )
         return None
     raw = block.raw or ""
+    control = _CONTROL.search(raw)  # in the key or between fields too: the entry is stored as written
+    if control:
+        diags.append(Diagnostic.make(lines.loc(offset + control.start()), "LC601",
+                                     f"entry {key!r} holds the control character U+{ord(control.group()):04X}; "
+                                     "delete it. Entry skipped"))
+        return None
     offsets = _field_offsets(raw, block.fields)
     fields: dict[str, BibField] = {}
     problems: list[Diagnostic] = []

@@ -86,3 +86,11 @@ def load_or_fail(state: State) -> Catalog:
         click.echo(format_text(errors), nl=False, err=True)
         raise DataProblem(f"{len(errors)} error(s) in the catalogue; fix them first (see `longctx validate`)")
     return catalog
+
+
+def recover_leftovers(root: Path) -> None:
+    """Finish a commit a killed run left halfway and remove its temporary files; say what was done."""
+    from ..transaction import recover
+
+    for line in recover(root):
+        click.echo(line, err=True)

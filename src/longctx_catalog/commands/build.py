@@ -38,7 +38,7 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
       longctx build --engine zensical     # the same site built by Zensical (experimental)
       longctx serve                       # preview with live reload while editing
     """
-    from ..fingerprint import fingerprint, forget_build, is_up_to_date, record_build
+    from ..fingerprint import content_digest, digest, forget_build, is_up_to_date, record_build, snapshot
 
     root = state.root
     start = time.perf_counter()
@@ -54,23 +54,32 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
         click.echo("site is up to date: no input changed since the last build (--force to rebuild)", err=True)
         return
 
-    from ._common import load_or_fail
+    from ._common import load_or_fail, recover_leftovers
     from ._site import need_engine, page_progress, print_problems, stage_site
 
     need_engine(engine)
     from ..engines import builder, display_name
-    from ..outputs import apply
+    from ..outputs import finish, prepare
     from ..parallel import Deferred
     from ..render import RenderError
     from ..site import Locator, SiteError, date_epoch
     from ..sitecache import cache_file
+    from ..siteconfig import extra_inputs, read_site_config
 
     step("start")
+    recover_leftovers(root)
+    # What the inputs held before anything reads them; compared again at the end, so a
+    # file edited while the build runs is never stamped as built.
+    config, problems = read_site_config(root)
+    if config is None:  # e.g. a site_dir over the catalogue: refused before anything is written
+        print_problems(problems)
+        raise DataProblem(f"{len(problems)} problem(s); the site was not built")
+    read = snapshot(root, extra_inputs(config))
     catalog = load_or_fail(state)
     step("load and validate")
-    # The committed pages (docs/, README) and the input digest are worked out in a child
-    # process while this one renders and stages the site; any problem with them stops
-    # the build before anything is written.
+    # The committed pages (docs/, README) are worked out in a child process while this
+    # one renders and stages the site; any problem with them stops the build before
+    # anything is written.
     committed = Deferred(lambda: _committed_pages(catalog))
     try:
         prepared = stage_site(catalog)
@@ -79,7 +88,7 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
         raise
     step("render and stage the site")
     try:
-        changes, diags, digest = committed.result()
+        changes, diags = committed.result()
     except RenderError as err:
         print_problems(err.diagnostics)
         raise DataProblem("nothing was written; fix the problem above and build again") from None
@@ -89,6 +98,13 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
 
     step("wait for docs/ (child)")
     forget_build(root)
+    # One transaction: the new pages wait in temporary files (a read-only page stops
+    # the build here), the site is built beside site/, then both are put in place.
+    try:
+        transaction = prepare(root, changes)
+    except OSError as err:
+        raise EnvironmentProblem(f"cannot write {err.filename or 'a generated page'}: {err.strerror or err}; "
+                                 "nothing was changed") from None
     added = max((r.added for r in catalog.records if r.added), default=None)
     locate = Locator(root, prepared.stage, prepared.sources, prepared.config.path)
     cache = cache_file(prepared.stage.dir)
@@ -97,27 +113,43 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
     try:
         reuse = {"cache": cache} if engine == "mkdocs" else {}  # the page cache is MkDocs'
         built = builder(engine)(prepared.stage, prepared.config.site_dir, locate, strict=True,
-                                epoch=date_epoch(added), progress=page_progress, **reuse)
+                                epoch=date_epoch(added), progress=page_progress, replace=False, **reuse)
     except SiteError as err:
+        transaction.discard()
         print_problems(err.diagnostics)
         raise DataProblem(f"{len(err.diagnostics)} problem(s) building the site; site/ and docs/ were left as "
                           "they were") from None
-    except OSError as err:
-        raise EnvironmentProblem(f"cannot write the site: {err}") from None
+    except BaseException as err:
+        transaction.discard()
+        if isinstance(err, OSError):
+            raise EnvironmentProblem(f"cannot write the site: {err}; nothing was changed") from None
+        raise
 
     step(display_name(engine))
+    assert built.fresh is not None
+    transaction.site = (built.fresh, prepared.config.site_dir)
     try:
-        done = apply(root, changes)
+        transaction.commit()
     except OSError as err:
-        raise EnvironmentProblem(f"the site was built, but {err.filename or 'a generated page'} could not be "
-                                 f"written: {err.strerror or err}") from None
+        raise EnvironmentProblem(f"cannot write {err.filename or 'the site'}: {err.strerror or err}; site/ and "
+                                 "docs/ were put back as they were") from None
+    done = finish(root, changes)
     for change in done:
         verb = {"create": "created", "update": "updated", "remove": "removed"}[change.action]
         click.echo(f"{verb} {change.path}")
-    if done:
-        digest = fingerprint(root, prepared.extra_inputs)  # the build itself changed docs/
-    if stamped:
-        record_build(root, digest, prepared.config.site_dir, prepared.extra_inputs)
+    # The stamp names the inputs as read, updated by what the build itself wrote; if
+    # anything else changed meanwhile, no stamp: the next build builds again.
+    for change in done:
+        if change.action == "remove":
+            read.pop(change.path, None)
+        else:
+            read[change.path] = content_digest((change.new or "").encode("utf-8"))
+    unchanged = snapshot(root, prepared.extra_inputs) == read
+    if stamped and unchanged:  # another engine's build leaves no stamp (see above)
+        record_build(root, digest(read), prepared.config.site_dir, prepared.extra_inputs)
+    elif not unchanged:
+        click.echo("an input changed while the site was being built; the next `longctx build` builds again",
+                   err=True)
     step("write docs/ and the stamp")
     pages = sum(1 for rel in prepared.plan.docs if rel.endswith(".md"))
     try:
@@ -134,12 +166,8 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
 
 
 def _committed_pages(catalog):  # type: ignore[no-untyped-def]
-    """What `longctx render` would change in docs/ and the README, its problems, and the input digest."""
-    from ..fingerprint import fingerprint
+    """What `longctx render` would change in docs/ and the README, and its problems."""
     from ..outputs import plan
     from ..render import render_catalog
-    from ..siteconfig import extra_inputs, read_site_config
 
-    changes, diags = plan(catalog.root, render_catalog(catalog))
-    config, _ = read_site_config(catalog.root)
-    return changes, diags, fingerprint(catalog.root, extra_inputs(config) if config else [])
+    return plan(catalog.root, render_catalog(catalog))

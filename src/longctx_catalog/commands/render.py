@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from ._common import DataProblem, EnvironmentProblem, State, load_or_fail, pass_state
+from ._common import DataProblem, EnvironmentProblem, State, load_or_fail, pass_state, recover_leftovers
 
 
 @click.command("render")
@@ -31,6 +31,8 @@ def command(state: State, check: bool, show_diff: bool) -> None:
     from ..outputs import apply, plan
     from ..render import RenderError, render_catalog
 
+    if not check:
+        recover_leftovers(state.root)
     catalog = load_or_fail(state)
     root = catalog.root
 

@@ -34,9 +34,12 @@ the catalogue needs and arxiv 4.0.2 does not do:
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 import os
+import re
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -47,6 +50,7 @@ from urllib.parse import urlsplit
 import arxiv
 import requests
 
+from ..load import CONTROL_CHARACTERS
 from ..model import ArxivMeta, Author, strip_arxiv_version
 from ..schema.specs import parse_arxiv_id
 from .source import Batch, Failure
@@ -55,6 +59,11 @@ DEFAULT_API = "https://export.arxiv.org/api/query"
 BATCH_SIZE = 100  # ids per request: arXiv serves up to this many entries per page without fuss
 ARXIV_MIN_DELAY = 3.0  # arXiv's terms of use: no more than one request every three seconds
 MAX_WAIT = 120.0  # cap on backoff and on a server's Retry-After
+# A feed of 100 entries is a few hundred KB and an abstract at most ~2,000 characters:
+# anything far beyond is a broken server, refused before it fills memory.
+MAX_RESPONSE = 16 * 1024 * 1024
+MAX_FIELD = 100_000  # characters in any one element of an entry
+MAX_VERSION_DIGITS = 6
 _ATOM_FEED = "{http://www.w3.org/2005/Atom}feed"
 _TOTAL_RESULTS = "{http://a9.com/-/spec/opensearch/1.1/}totalResults"
 SEARCH_PAGE = 200  # listing entries per request (arXiv allows up to 2,000; big pages time out more often)
@@ -74,10 +83,12 @@ class Settings:
     timeout: float = 30.0  # seconds to wait for the server at each step of a request
     retries: int = 3  # extra attempts after a failed one
     backoff: float = 5.0  # wait before the first retry; doubles each time
+    deadline: float = 90.0  # seconds a whole request may take, however steadily the server trickles bytes
 
     @classmethod
     def from_env(cls, api: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
-        """Read ``LONGCTX_ARXIV_API`` (``api`` wins), ``_DELAY``, ``_TIMEOUT``, ``_RETRIES``, ``_BACKOFF``."""
+        """Read ``LONGCTX_ARXIV_API`` (``api`` wins), ``_DELAY``, ``_TIMEOUT``, ``_RETRIES``, ``_BACKOFF``,
+        ``_DEADLINE``."""
         env = os.environ if env is None else env
         url = api or env.get("LONGCTX_ARXIV_API") or DEFAULT_API
         parts = urlsplit(url)
@@ -107,6 +118,7 @@ class Settings:
             timeout=number("LONGCTX_ARXIV_TIMEOUT", cls.timeout, minimum=0.001),
             retries=number("LONGCTX_ARXIV_RETRIES", cls.retries, minimum=0, integer=True),
             backoff=number("LONGCTX_ARXIV_BACKOFF", cls.backoff, minimum=0),
+            deadline=number("LONGCTX_ARXIV_DEADLINE", cls.deadline, minimum=0.001),
         )
 
 
@@ -148,12 +160,18 @@ class _Rejected(Exception):
     """arXiv answered HTTP 400: something in the batch is not an id it accepts."""
 
 
+class _Deadline(requests.Timeout):
+    """The whole answer did not arrive within ``Settings.deadline``."""
+
+
 class _Transport(requests.Session):
     """The HTTP session handed to ``arxiv.Client``: timeout, spacing, one page, well-formed XML."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
         self.timeout = settings.timeout
+        self.deadline = settings.deadline
+        self._started = 0.0
         self.delay = settings.delay
         self.count = 0  # requests sent
         self.allowed: int | None = None  # requests left for the current attempt; None = unlimited
@@ -171,16 +189,66 @@ class _Transport(requests.Session):
             if wait > 0:
                 time.sleep(wait)
         kwargs.setdefault("timeout", self.timeout)
+        kwargs["stream"] = True  # the body is read here, in capped chunks (see _read_capped)
         self.count += 1
         self.retry_after = None
         try:
-            response = super().request(method, url, *args, **kwargs)
+            response = self._within_deadline(lambda: self._fetch(method, url, *args, **kwargs))
         finally:
             self._last = time.monotonic()  # after failures too: a refused connection still counts
         self.retry_after = _retry_after(response.headers.get("Retry-After"))
         if response.status_code == 200:
             self.total_results = _check_feed(response.content)
         return response
+
+    def _fetch(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        response = super().request(method, url, *args, **kwargs)
+        try:
+            response._content = _read_capped(response, self._started + self.deadline)  # what .content returns
+        finally:
+            response.close()
+        return response
+
+    def _within_deadline(self, fetch: Any) -> requests.Response:
+        """``fetch()`` in a worker thread, given up after ``deadline`` seconds in all.
+
+        The per-read timeout restarts at every byte, so a server trickling one byte a
+        second would never time out; and a slow status line or headers cannot be cut
+        short from inside the read. The worker also stops reading the body at the
+        deadline, and its socket's own timeout ends it soon after.
+        """
+        self._started = time.monotonic()
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                outcome["response"] = fetch()
+            except BaseException as err:  # handed to the caller's thread
+                outcome["error"] = err
+
+        worker = threading.Thread(target=work, name="longctx-arxiv-request", daemon=True)
+        worker.start()
+        worker.join(self.deadline)
+        if worker.is_alive():
+            raise _Deadline(f"no complete answer within {self.deadline:g} s")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["response"]  # type: ignore[no-any-return]
+
+
+def _read_capped(response: requests.Response, deadline: float) -> bytes:
+    """The body, refused past :data:`MAX_RESPONSE` bytes or past ``deadline`` (a monotonic time)."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > MAX_RESPONSE:
+            raise MalformedFeed(f"arXiv's answer is larger than {MAX_RESPONSE // (1024 * 1024)} MB; it was "
+                                "refused unread")
+        if time.monotonic() > deadline:
+            raise _Deadline("the answer was still arriving at the deadline")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -205,11 +273,45 @@ def _check_feed(content: bytes) -> int | None:
         raise MalformedFeed(f"arXiv sent a malformed feed ({err})") from None
     if root.tag != _ATOM_FEED:
         raise MalformedFeed(f"arXiv sent a <{root.tag.rpartition('}')[2]}> document where an Atom feed was expected")
+    for entry in root.iterfind(_ATOM + "entry"):
+        _check_entry(entry)
     total = root.findtext(_TOTAL_RESULTS)
     try:
         return int(total) if total is not None else None
     except ValueError:
         raise MalformedFeed(f"arXiv sent a feed whose totalResults is not a number ({total!r})") from None
+
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_VERSION = re.compile(r"v(\d+)\Z", re.ASCII)
+
+
+def _check_entry(entry: ET.Element) -> None:
+    """Refuse an entry the client would drop or choke on: the server's fault, never "no such paper".
+
+    arxiv 4.0.2 silently skips an entry without ``<id>``, ``<published>`` or
+    ``<updated>`` (the paper then looks unknown), raises ValueError on a date it cannot
+    read, and we would on a version number too long to convert.
+    """
+    entry_id = (entry.findtext(_ATOM + "id") or "").strip()
+    if not entry_id:
+        raise MalformedFeed("arXiv sent an entry without an <id>")
+    version = _VERSION.search(entry_id)
+    if version and len(version.group(1)) > MAX_VERSION_DIGITS:
+        raise MalformedFeed(f"arXiv sent an entry whose version number has {len(version.group(1))} digits")
+    for tag in ("published", "updated"):
+        text = entry.findtext(_ATOM + tag)
+        if text is None or not text.strip():
+            raise MalformedFeed(f"arXiv sent the entry {entry_id[:100]} without <{tag}>")
+        try:
+            dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise MalformedFeed(f"arXiv sent the entry {entry_id[:100]} with <{tag}> {text[:40]!r}, which is not "
+                                "a date") from None
+    for element in entry.iter():
+        if element.text and len(element.text) > MAX_FIELD:
+            raise MalformedFeed(f"arXiv sent the entry {entry_id[:100]} with a <{element.tag.rpartition('}')[2]}> "
+                                f"of {len(element.text):,} characters")
 
 
 def _query_url_format(api: str) -> str:
@@ -222,7 +324,7 @@ def _clean(text: str | None) -> str | None:
     """Collapse arXiv's hard line wraps and indentation into single spaces."""
     if text is None:
         return None
-    cleaned = " ".join(text.split())
+    cleaned = " ".join(CONTROL_CHARACTERS.sub("", text).split())  # XML lets C1 controls through
     return cleaned or None
 
 
@@ -385,6 +487,8 @@ class ArxivSource:
                     raise _Rejected() from None
                 retryable = err.status == 429 or err.status >= 500
                 problem = f"arXiv answered HTTP {err.status}"
+            except _Deadline:
+                problem = f"arXiv did not finish answering within {self.settings.deadline:g} s"
             except requests.Timeout:
                 problem = f"arXiv did not answer within {self.settings.timeout:g} s"
             except requests.ConnectionError as err:
@@ -401,6 +505,8 @@ class ArxivSource:
                 problem = str(err)
             except arxiv.ArxivError as err:
                 problem = f"arXiv client error: {err.message}"
+            except (ValueError, TypeError, LookupError) as err:  # whatever else the client cannot read
+                problem = f"arXiv sent a feed the client cannot read ({str(err)[:200]})"
             finally:
                 self.transport.allowed = None
             if not retryable or attempt > self.settings.retries:

@@ -151,11 +151,10 @@ def read_meta(root: Path, arxiv_id: str) -> tuple[ArxivMeta | None, list[Diagnos
 
 def _read_meta_file(file: Path | str, display: str, arxiv_id: str) -> tuple[ArxivMeta | None, list[Diagnostic]]:
     doc, diags = read_yaml_file(file, display)
-    if doc is None:
+    if doc is None or diags:  # unreadable, or readable but damaged (a repeated key, a control character)
         return None, [Diagnostic.make(d.location, "LC501", d.message + "; run `longctx enrich` to fetch it again")
                       for d in diags]
-    meta, more = check_meta(doc, arxiv_id)
-    return meta, diags + more
+    return check_meta(doc, arxiv_id)
 
 
 def fill_from_meta(record: Record, meta: ArxivMeta) -> None:

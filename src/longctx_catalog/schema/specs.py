@@ -21,11 +21,12 @@ SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 SLUG_MAX = 80
 # New-style ids (0704.0001 onwards; five digits after the dot from 1501) and
 # old-style archive/YYMMNNN ids, each with an optional version.
-ARXIV_NEW_RE = re.compile(r"(?P<yy>\d{2})(?P<mm>\d{2})\.(?P<num>\d{4,5})(?:v(?P<v>[1-9]\d*))?\Z")
+ARXIV_NEW_RE = re.compile(r"(?P<yy>\d{2})(?P<mm>\d{2})\.(?P<num>\d{4,5})(?:v(?P<v>[1-9]\d*))?\Z", re.ASCII)
 ARXIV_OLD_RE = re.compile(
-    r"(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Z]{2})?/(?P<yy>\d{2})(?P<mm>\d{2})\d{3}(?:v(?P<v>[1-9]\d*))?\Z"
+    r"(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Z]{2})?/(?P<yy>\d{2})(?P<mm>\d{2})\d{3}(?:v(?P<v>[1-9]\d*))?\Z",
+    re.ASCII,  # \d would take '２３' and Arabic-Indic digits too
 )
-DATE_RE = re.compile(r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?\Z")
+DATE_RE = re.compile(r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?\Z", re.ASCII)
 LANGUAGE_RE = re.compile(r"[a-z]{2,10}\Z")
 
 
@@ -179,7 +180,7 @@ class Count(Spec):
     """A count as the seed tables print it: ``423`` or ``'13.1K'``; kept as text."""
 
     label = "a count such as 423 or '13.1K'"
-    _re = re.compile(r"\d+(\.\d+)?[KMB]?\Z")
+    _re = re.compile(r"\d+(\.\d+)?[KMB]?\Z", re.ASCII)
 
     def check(self, value: Any, kp: KeyPath, ctx: Ctx) -> Any:
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
