@@ -64,6 +64,50 @@ def bare_mkdocs() -> list[str]:
     return [sys.executable, "-m", "mkdocs", "build", "-q", "-f", ".longctx-cache/site/mkdocs.yml"]
 
 
+class Edits:
+    """The changes an incremental build is measured after (issue 20), each a real change every time.
+
+    ``tldr`` edits one paper's TL;DR; ``add`` writes a new paper and ``delete`` removes
+    it again; ``taxonomy`` renames a taxonomy node (every page's navigation shows it).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.count = 0
+        texts = {p: p.read_text(encoding="utf-8") for p in sorted((root / "papers").glob("*.yaml"))[:50]}
+        self.record = next(p for p, text in texts.items() if "\ntldr: " in text and "kind:" not in text)
+        import yaml
+
+        self.tag = yaml.safe_load(texts[self.record])["tags"][0]
+
+    def tldr(self) -> None:
+        self.count += 1
+        lines = self.record.read_text(encoding="utf-8").splitlines(keepends=True)
+        lines = [f"tldr: Edited for the benchmark, change {self.count}.\n" if line.startswith("tldr: ") else line
+                 for line in lines]
+        self.record.write_text("".join(lines), encoding="utf-8")
+
+    def add(self) -> None:
+        self.count += 1
+        (self.root / "papers" / "bench-added.yaml").write_text(
+            f"id: bench-added\ntitle: A Work Added by the Benchmark, Number {self.count}\nauthors: [Ada Example]\n"
+            f"date: 2024-05\ntags: [{self.tag}]\ntldr: Added to time an incremental build.\nadded: 2026-11-01\n",
+            encoding="utf-8")
+
+    def delete(self) -> None:
+        (self.root / "papers" / "bench-added.yaml").unlink(missing_ok=True)
+
+    def taxonomy(self) -> None:
+        path = self.root / "taxonomy.yaml"
+        text = path.read_text(encoding="utf-8")
+        marker = " (renamed)"
+        first = text.index("\n  title: ") + len("\n  title: ")
+        end = text.index("\n", first)
+        title = text[first:end]
+        title = title[: -len(marker)] if title.endswith(marker) else title + marker
+        path.write_text(text[:first] + title + text[end:], encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])

@@ -14,6 +14,8 @@ median wall time and the median peak memory (RSS) of each:
   timed inside the process after loading: drivers.py render-stage);
 - `longctx build --force`, its floor (a bare `mkdocs build` of the same staged docs)
   and a no-op `longctx build` — bench_build.py's commands, once the site has landed;
+- incremental builds (issue 20): `longctx build` after one TL;DR edit, one record added,
+  that record deleted, one taxonomy title changed (bench_build.Edits, made untimed);
 - `longctx import-bib` of an N-entry .bib (bench_import_bib.generate) into an empty catalogue;
 - the explorer's filter latency per keystroke in headless Chromium at 5,000 records
   (bench_explorer.py, once the explorer has landed).
@@ -148,10 +150,17 @@ def build_stages(work: Path, n: int) -> list[Stage]:
         return run_process(argv, cwd=root, env=bench_build.ENV)
 
     run(bench_build.longctx("build"))
+    edits = bench_build.Edits(root)
+    build = bench_build.longctx("build")
     return [
         Stage("build", lambda: run(bench_build.longctx("build", "--force"))),
-        Stage("noop_build", lambda: run(bench_build.longctx("build"))),
+        Stage("noop_build", lambda: run(build)),
         Stage("mkdocs_floor", lambda: run(bench_build.bare_mkdocs())),
+        # Incremental builds (issue 20): one change made (untimed), then `longctx build`.
+        Stage("edit_build", lambda: run(build), edits.tldr),
+        Stage("add_build", lambda: run(build), edits.add),
+        Stage("delete_build", lambda: run(build), edits.delete),
+        Stage("taxonomy_build", lambda: run(build), edits.taxonomy),
     ]
 
 
@@ -187,14 +196,16 @@ def explorer_measure(work: Path, n: int, runs: int) -> Measure | None:
 # Measuring
 
 
-def measure_size(n: int, runs: int, explorer_at: int | None, log: Callable[[str], None]) -> SizeResult:
+def measure_size(n: int, runs: int, explorer_at: int | None, log: Callable[[str], None],
+                 only: set[str] | None = None) -> SizeResult:
     result = SizeResult(n, load_before=load_average())
     with tempfile.TemporaryDirectory(prefix=f"longctx-bench-{n}-") as tmp:
         work = Path(tmp)
         start = time.perf_counter()
         make(n, work / "cat", seed=1)
         log(f"{n:,} records: catalogue generated in {time.perf_counter() - start:.1f} s")
-        stages = core_stages(work, n) + build_stages(work, n)
+        stages = [stage for stage in core_stages(work, n) + build_stages(work, n)
+                  if only is None or stage.key in only]
         samples: dict[str, list[Sample]] = {stage.key: [] for stage in stages}
         for run in range(runs):
             for stage in stages:
@@ -205,7 +216,7 @@ def measure_size(n: int, runs: int, explorer_at: int | None, log: Callable[[str]
                 log(f"{n:,} records, run {run + 1}/{runs}: {stage.key} {sample.wall:.2f} s, "
                     f"{sample.rss_mb:.0f} MB")
         result.measures = {key: Measure.of(values) for key, values in samples.items()}
-        if explorer_at == n:
+        if explorer_at == n and (only is None or "explorer" in only):
             measure = explorer_measure(work, n, runs)
             if measure is not None:
                 result.measures["explorer"] = measure
@@ -228,6 +239,7 @@ class Row:
     floor: str | None = None  # for ratio rows: the key of the denominator
     unit: str = "s"
     growth: bool = True  # growth ratios shown and held to "close to linear"
+    cpu: bool = False  # show the CPU time too (the incremental builds: short, and the load stretches them)
 
 
 def _at_5k(limit: float) -> Callable[[int, Measure], bool | None]:
@@ -244,6 +256,10 @@ ROWS = (
     Row("mkdocs_floor", "floor: bare `mkdocs build` of the staged docs", growth=False),
     Row("build", "build ÷ floor (wall; CPU)", "≤ 1.15×", lambda n, m: m.wall <= 1.15, floor="mkdocs_floor"),
     Row("noop_build", "no-op `longctx build`", "≤ ~1 s", lambda n, m: m.wall <= 1.1),
+    Row("edit_build", "`longctx build` after one TL;DR edit (wall · CPU · RSS)", "≤ 2 s at 5k", _at_5k(2.0), cpu=True),
+    Row("add_build", "`longctx build` after one record added", cpu=True),
+    Row("delete_build", "`longctx build` after one record deleted", cpu=True),
+    Row("taxonomy_build", "`longctx build` after one taxonomy title changed", cpu=True),
     Row("import_bib", "`longctx import-bib`, N entries"),
     Row("explorer", "explorer: filter per keystroke (Chromium)", "≤ 50 ms at 5k", lambda n, m: (
         m.wall <= 0.050) if n == 5000 else None, unit="ms", growth=False),
@@ -270,6 +286,8 @@ def _cell(row: Row, measure: Measure | None) -> str:
     if row.unit == "ms":
         p95 = f" (p95 {measure.p95 * 1000:.0f} ms)" if measure.p95 is not None else ""
         return f"{measure.wall * 1000:.1f} ms{p95}"
+    if row.cpu:
+        return f"{measure.wall:.2f} s · {measure.cpu:.2f} s CPU · {measure.rss_mb:.0f} MB"
     return f"{measure.wall:.2f} s · {measure.rss_mb:.0f} MB"
 
 
@@ -283,7 +301,8 @@ def table(results: list[SizeResult]) -> tuple[str, list[str]]:
     for row in ROWS:
         cells = [(r.n, _ratio(r, row) if row.floor else r.measures.get(row.key)) for r in results]
         if all(m is None for _, m in cells):
-            why = {"build": "site", "mkdocs_floor": "site", "noop_build": "site", "explorer": "explorer"}
+            why = {"build": "site", "mkdocs_floor": "site", "noop_build": "site", "explorer": "explorer",
+                   "edit_build": "site", "add_build": "site", "delete_build": "site", "taxonomy_build": "site"}
             if row.key in why:
                 lines.append("| " + " | ".join([row.label, *["not measured"] * len(cells), *[""] * len(pairs),
                                                 row.target, f"— ({why[row.key]} not merged yet)"]) + " |")
@@ -353,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,5000,10000", help="comma-separated record counts")
     parser.add_argument("--runs", type=int, default=3, help="runs per stage and size (the median is shown)")
     parser.add_argument("--smoke", action="store_true", help="200 records, 1 run, write nothing: CI's check")
+    parser.add_argument("--only", help="comma-separated stage keys to run (e.g. build,mkdocs_floor,edit_build); "
+                        "prints the table and writes nothing unless --results is given")
     parser.add_argument("--explorer-at", type=int, default=5000, help="size to measure the explorer at")
     parser.add_argument("--results", type=Path, help=f"where to write the results (default {RESULTS.name}, "
                         "not with --smoke)")
@@ -360,7 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [200] if args.smoke else sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s})
     runs = 1 if args.smoke else args.runs
     explorer_at = sizes[-1] if args.smoke else args.explorer_at
-    results_file = args.results or (None if args.smoke else RESULTS)
+    results_file = args.results or (None if args.smoke or args.only else RESULTS)
+    only = set(args.only.split(",")) if args.only else None
     os.environ.setdefault("LONGCTX_TODAY", "2026-11-22")
 
     def log(message: str) -> None:
@@ -372,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"not measured yet: {', '.join(missing)} not present")
     warm_bytecode()
     try:
-        results = [measure_size(n, runs, explorer_at, log) for n in sizes]
+        results = [measure_size(n, runs, explorer_at, log, only) for n in sizes]
     except BenchError as err:
         log(f"benchmark broken: {err}")
         return 1

@@ -186,11 +186,29 @@ def _progress_plugin(tick: Callable[[], None]):  # type: ignore[no-untyped-def]
     return Progress()
 
 
+def _reuse_plugin(cache, overrides: Path):  # type: ignore[no-untyped-def]
+    from mkdocs.commands.build import get_context
+    from mkdocs.plugins import BasePlugin
+    from mkdocs.structure.pages import Page
+
+    from .pagereuse import Reuse
+
+    class Reusing(Reuse, BasePlugin):  # type: ignore[type-arg]
+        """Takes unchanged pages from the page cache (pagereuse.py)."""
+
+    jobs = int(os.environ.get("LONGCTX_JOBS") or os.cpu_count() or 1)
+    if threading.active_count() > 1:
+        jobs = 1  # never fork beside other threads (serve's rebuilds): a lock held there stays held in the child
+    return Reusing(cache, overrides, Page, get_context, jobs)
+
+
 @dataclass
 class Built:
     seconds: float  # MkDocs' share of the time
     warnings: list[Diagnostic]  # MkDocs' warnings, when not strict
     fresh: Path | None = None  # the built folder, when build_site was told not to put it in place
+    reused: int = 0  # cached results used (pages, their HTML, their search entries)
+    made: int = 0  # results made afresh
 
 
 def build_site(
@@ -202,13 +220,31 @@ def build_site(
     epoch: int | None = None,
     progress: ProgressFactory | None = None,
     replace: bool = True,
+    cache: Path | None = None,
 ) -> Built:
     """Build the staged site into ``site_dir``. Raises SiteError (with strict, on any MkDocs warning).
 
     The build goes to a new folder next to ``site_dir`` and replaces it only on success;
     with ``replace=False`` the new folder is left for the caller (``Built.fresh``) to
     put in place together with other files (:mod:`longctx_catalog.transaction`).
+    With ``cache`` (a file), pages whose inputs did not change since a build that used
+    the same file are taken from it (:mod:`longctx_catalog.sitecache`), and the file is
+    updated when the build succeeded (its entries are keyed by content, so a site that
+    is then not put in place leaves nothing wrong in it).
     """
+    from .sitecache import PageCache
+
+    if cache is None:
+        return _build_site(stage, site_dir, locate, strict, epoch, progress, replace, None)
+    with PageCache(cache) as pages:
+        built = _build_site(stage, site_dir, locate, strict, epoch, progress, replace, pages)
+        pages.commit()
+        built.reused, built.made = pages.hits, pages.misses
+    return built
+
+
+def _build_site(stage: Stage, site_dir: Path, locate: Locator, strict: bool, epoch: int | None,
+                progress: ProgressFactory | None, replace: bool, pages_cache) -> Built:  # type: ignore[no-untyped-def]
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, BuildError
 
@@ -224,6 +260,8 @@ def build_site(
             with (progress(pages) if progress else contextlib.nullcontext(lambda: None)) as tick, \
                     _mkdocs_logs() as logs:
                 config.plugins["longctx/progress"] = _progress_plugin(tick)
+                if pages_cache is not None:
+                    config.plugins["longctx/reuse"] = _reuse_plugin(pages_cache, stage.overrides)
                 try:
                     build(config)
                 except (Abort, BuildError) as err:

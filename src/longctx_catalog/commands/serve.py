@@ -67,9 +67,11 @@ def command(state: State, address: str, open_browser: bool) -> None:
 
     def build_site(prepared, target: Path, added: str | None) -> list:  # type: ignore[no-untyped-def,type-arg]
         from ..site import build_site as build
+        from ..sitecache import cache_file
 
         locate = Locator(root, prepared.stage, prepared.sources, prepared.config.path)
-        return build(prepared.stage, target, locate, strict=False, epoch=date_epoch(added)).warnings
+        return build(prepared.stage, target, locate, strict=False, epoch=date_epoch(added),
+                     cache=cache_file(prepared.stage.dir)).warnings
 
     watch = [root / name for name in ("papers", "taxonomy.yaml", "data", "templates", "docs", "mkdocs.yml",
                                       "CONTRIBUTING.md")]

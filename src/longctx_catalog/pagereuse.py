@@ -1,0 +1,437 @@
+"""The MkDocs side of the page cache (:mod:`longctx_catalog.sitecache`): which events reuse what.
+
+:class:`Reuse` is a set of MkDocs plugin events; :mod:`longctx_catalog.site` (the only
+module that imports mkdocs) registers it for a build. MkDocs still runs every step of
+its build in its own order — reading every page, building the navigation, copying the
+theme, writing every file, the sitemap, the search index and the check of every link
+and anchor — and only the two costly steps per page are taken from the cache when
+their inputs are the same:
+
+- ``Page.render`` (markdown to HTML): skipped for a hit, and the page gets the stored
+  HTML, table of contents, title and anchors instead. Its key is the page's markdown,
+  front matter and the markdown settings; the other files its links were resolved
+  against are recorded while it renders and looked up again before the entry is used.
+- the theme template (navigation, header, footer around the HTML): the stored output
+  is returned for a hit. Its key is the page's content key, its place in the site and
+  the site's shape (config, theme overrides, every navigation entry with its title).
+- the search index: the entries a page added are stored and added again for a hit.
+
+The cache is only used when every plugin of the build is known (search and ours): a
+hook or another plugin could change a page in ways no key here sees.
+
+**Many cores.** When many pages miss (a cold build, a taxonomy change), the misses are
+shared out: forked children render their share of the pages' markdown (once the
+navigation exists) and of the themed pages (once every page is read) and send back
+cache entries, which MkDocs, in this process, then finds as hits. Each child starts
+from this process's state, so what it makes is what this process would have made; a
+child that fails only leaves its pages to be made here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .parallel import Deferred
+from .sitecache import PageCache, digest, files_digest, stable_repr
+
+KNOWN_PLUGINS = ("search", "material/search")
+FAN_OUT = 64  # misses worth forking for (below this, a child costs more than it saves)
+
+
+@dataclass
+class _Rendered:
+    """What ``Page.render`` leaves on a page, and what it depended on."""
+
+    content: str
+    toc: Any
+    title: str | None
+    anchors: set[str]
+    links: dict[str, dict[str, str]] | None  # target src_uri -> {anchor: link as written}
+    lookups: tuple[tuple[str, Any], ...]  # (path looked up, what it found) in order
+
+
+class _Warnings(logging.Handler):
+    """Counts MkDocs' warnings, so a page that logged one is not stored."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+def _found(file: Any) -> Any:
+    """What a link lookup found, as far as the rendered HTML and its checks depend on it."""
+    if file is None:
+        return None
+    return (file.src_uri, file.url, file.dest_uri, bool(file.inclusion.is_excluded()))
+
+
+class Reuse:
+    """MkDocs plugin events that take unchanged pages from ``cache`` (see the module docstring)."""
+
+    def __init__(self, cache: PageCache, overrides: Path, page_class: Any = None,
+                 get_context: Callable[..., Any] | None = None, jobs: int | None = None) -> None:
+        self.cache = cache
+        self.overrides = overrides
+        self.page_class = page_class  # MkDocs' Page and get_context, for the children's share
+        self.get_context = get_context
+        self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        self._children: dict[str, Deferred[dict[tuple[str, bytes], bytes]]] = {}  # src_uri -> its child
+        self.enabled = False
+        self.render_base = b""
+        self.site_key: bytes | None = None
+        self.content_keys: dict[str, bytes] = {}  # src_uri -> key of what the page's HTML was made from
+        self._nav: Any = None
+        self._found_files: Any = None
+        self._lookup_memo: dict[str, Any] = {}  # path -> what a lookup finds in _found_files
+        self._recording: tuple[Any, bytes, list[tuple[str, Any]], int] | None = None
+        self._warnings = _Warnings()
+        self._logger = logging.getLogger("mkdocs")
+
+    # -- build start -----------------------------------------------------------------
+
+    def on_config(self, config: Any) -> Any:
+        names = [name for name in config.plugins if not name.startswith("longctx/")]
+        self.enabled = all(name in KNOWN_PLUGINS for name in names)
+        self.render_base = digest(self.cache.versions, "render", stable_repr({
+            "markdown_extensions": config["markdown_extensions"],
+            "mdx_configs": config["mdx_configs"],
+            "validation": config["validation"],
+            "use_directory_urls": config["use_directory_urls"],
+        }))
+        if self._warnings not in self._logger.handlers:
+            self._logger.addHandler(self._warnings)
+        return config
+
+    def on_post_build(self, config: Any) -> None:
+        self._logger.removeHandler(self._warnings)
+        self._stop_children()
+
+    def on_build_error(self, error: Exception) -> None:
+        self._logger.removeHandler(self._warnings)
+        self._stop_children()
+
+    def _stop_children(self) -> None:
+        for child in set(self._children.values()):
+            child.cancel()
+        self._children.clear()
+
+    # -- markdown to HTML ------------------------------------------------------------
+
+    def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Any) -> str:
+        if not self.enabled:
+            return markdown
+        file = page.file
+        self._await(file.src_uri)
+        key = self._render_key(page, markdown)
+        entry = self.cache.get("render", key)
+        links = self._restored_links(entry, page, files) if isinstance(entry, _Rendered) else False
+        if isinstance(entry, _Rendered) and links is not False:
+            self.content_keys[file.src_uri] = digest(key, repr(entry.lookups))  # tuples of str, bool, None
+
+            def restore(config: Any, files: Any) -> None:
+                del page.render  # back to the class's method
+                page.content = entry.content
+                page.toc = entry.toc
+                page._title_from_render = entry.title
+                page.present_anchor_ids = set(entry.anchors)
+                page.links_to_anchors = links
+
+            page.render = restore
+            return markdown
+        # A miss: record every file the links look up while MkDocs renders the page.
+        lookups: list[tuple[str, Any]] = []
+        plain = type(files).get_file_from_path
+
+        def get_file_from_path(path: str) -> Any:
+            found = plain(files, path)
+            lookups.append((path, _found(found)))
+            return found
+
+        files.get_file_from_path = get_file_from_path
+        self._recording = (page, key, lookups, self._warnings.count)
+        return markdown
+
+    def on_page_content(self, html: str, page: Any, config: Any, files: Any) -> str:
+        if self._recording is None or self._recording[0] is not page:
+            return html
+        _, key, lookups, warnings = self._recording
+        self._recording = None
+        del files.get_file_from_path  # back to the class's method
+        recorded = tuple(lookups)
+        self.content_keys[page.file.src_uri] = digest(key, repr(recorded))
+        if self._warnings.count != warnings:
+            return html  # not stored: a hit would hide the warning
+        links = None
+        if page.links_to_anchors is not None:
+            links = {target.src_uri: dict(anchors) for target, anchors in page.links_to_anchors.items()}
+        self.cache.put("render", key, _Rendered(html, page.toc, page._title_from_render,
+                                                set(page.present_anchor_ids or ()), links, recorded))
+        return html
+
+    def _render_key(self, page: Any, markdown: str) -> bytes:
+        file = page.file
+        return digest(self.render_base, file.src_uri, file.dest_uri, file.url, str(file.inclusion),
+                      markdown, stable_repr(page.meta))
+
+    def _restored_links(self, entry: _Rendered, page: Any, files: Any) -> Any:
+        """The entry's links to anchors, by target file as they are now; False when a lookup finds otherwise."""
+        plain = type(files).get_file_from_path
+        if self._found_files is not files:  # the files are fixed once the build has read them: look each up once
+            self._found_files, self._lookup_memo = files, {}
+        memo = self._lookup_memo
+        for path, found in entry.lookups:
+            now = memo.get(path, memo)
+            if now is memo:
+                now = memo[path] = _found(plain(files, path))
+            if now != found:
+                return False
+        if entry.links is None:
+            return None
+        links = {}
+        for uri, anchors in entry.links.items():
+            target = page.file if uri == page.file.src_uri else plain(files, uri)
+            if target is None:
+                return False
+            links[target] = dict(anchors)
+        return links
+
+    # -- theme and search ------------------------------------------------------------
+
+    def on_env(self, env: Any, config: Any, files: Any) -> Any:
+        if not self.enabled:
+            return env
+        # Paths inside the staging folder are named relative to it: a moved checkout keeps its cache.
+        shape = _config_shape(config).replace(str(self.overrides.parent), "<stage>")
+        # The build date, when a theme template can show it (the catalogue's latest `added` date pins it, so
+        # adding or deleting the newest record would otherwise re-theme every page): pinned by
+        # SOURCE_DATE_EPOCH, otherwise now (then nothing themed hits).
+        date = ""
+        if _templates_mention(config.theme.dirs, ("build_date", "update_date")):
+            date = os.environ.get("SOURCE_DATE_EPOCH") or f"unpinned {time.time_ns()} {os.getpid()}"
+        self.site_key = digest(self.cache.versions, "site", shape, date,
+                               files_digest(self.overrides), _nav_shape(self._nav))
+        for plugin in config.plugins.values():
+            index = getattr(plugin, "search_index", None)
+            if index is not None and isinstance(getattr(index, "entries", getattr(index, "_entries", None)), list):
+                self._wrap_search(plugin, index)
+        wrapped = _Env(env, self)
+        if self.jobs > 1 and self.get_context is not None:
+            pages = [file.page for file in files.documentation_pages() if file.page is not None]
+            missing = [page.file for page in pages
+                       if not self.cache.has("page", self.page_key(page, page.meta.get("template", "main.html")))]
+            self._fan_out(missing, lambda share: self._theme_share(share, wrapped, config, files))
+        return wrapped
+
+    # -- sharing the misses out ------------------------------------------------------
+
+    def _fan_out(self, missing: list[Any], work: Callable[[list[Any]], dict[tuple[str, bytes], bytes]]) -> None:
+        """Children make the cache entries of all but the first share of ``missing`` while MkDocs goes on."""
+        if len(missing) < FAN_OUT:
+            return
+        size = -(-len(missing) // self.jobs)
+        for start in range(size, len(missing), size):
+            share = missing[start:start + size]
+            child = Deferred(lambda share=share: work(share))
+            for file in share:
+                self._children[file.src_uri] = child
+
+    def _await(self, src_uri: str) -> None:
+        """Take in the entries of the child that made ``src_uri``'s, if one did and it has not been heard yet."""
+        child = self._children.pop(src_uri, None)
+        if child is None:
+            return
+        try:
+            made = child.result()
+        except Exception:
+            made = {}  # the pages are made here instead
+        self._children = {uri: other for uri, other in self._children.items() if other is not child}
+        self.cache.take(made)
+
+    def _render_share(self, share: list[Any], config: Any, files: Any) -> dict[tuple[str, bytes], bytes]:
+        """In a child: what ``_populate_page`` does for ``share``, keeping only the cache entries."""
+        self.cache = self.cache.detached()
+        for file in share:
+            page = file.page
+            try:
+                config._current_page = page
+                page.read_source(config)
+                page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+                page.render(config, files)
+                config.plugins.on_page_content(page.content, page=page, config=config, files=files)
+            except Exception:
+                self._recording = None  # this page is made in the parent, which reports the problem
+        return self.cache.made()
+
+    def _theme_share(self, share: list[Any], env: _Env, config: Any, files: Any) -> dict[tuple[str, bytes], bytes]:
+        """In a child: what ``_build_page`` does for ``share`` up to the template, keeping the cache entries."""
+        self.cache = self.cache.detached()
+        doc_files = files.documentation_pages()
+        for file in share:
+            page = file.page
+            try:
+                config._current_page = page
+                page.active = True
+                context = self.get_context(self._nav, doc_files, config, page)
+                template = env.get_template(page.meta.get("template", "main.html"))
+                for name, plugin in config.plugins.items():  # search indexes the page here; not our progress bar
+                    hook = getattr(plugin, "on_page_context", None)
+                    if hook is not None and not name.startswith("longctx/"):
+                        context = hook(context, page=page, config=config, nav=self._nav) or context
+                template.render(context)
+            except Exception:
+                pass  # made in the parent, which reports the problem
+            finally:
+                page.active = False
+        return self.cache.made()
+
+
+    def on_nav(self, nav: Any, config: Any, files: Any) -> Any:
+        self._nav = nav  # for _nav_shape, in on_env, once every page has its title
+        if self.enabled and self.jobs > 1 and self.page_class is not None:
+            pages = list(files.documentation_pages())
+            # Knowing which pages miss would mean reading them all twice: share out only a cold build's.
+            if self.cache.count("render") < len(pages) // 2:
+                for file in pages:
+                    if file.page is None:  # as MkDocs makes a page for a file outside the navigation
+                        self.page_class(None, file, config)
+                self._fan_out(pages, lambda share: self._render_share(share, config, files))
+        return nav
+
+    def page_key(self, page: Any, template: str) -> bytes | None:
+        """The key of ``page`` themed with ``template``: its content, its place in the site, the site's shape."""
+        content = self.content_keys.get(page.file.src_uri)
+        if content is None or self.site_key is None:
+            return None
+        return digest(self.site_key, content, template, page.url, page.title, page.canonical_url, page.edit_url,
+                      page.is_homepage, _neighbour(page.previous_page), _neighbour(page.next_page),
+                      [_neighbour(p) for p in page.ancestors])
+
+    def _wrap_search(self, plugin: Any, index: Any) -> None:
+        entries_attr = "entries" if isinstance(getattr(index, "entries", None), list) else "_entries"
+        plain = index.add_entry_from_context
+        base = digest(self.cache.versions, "search", type(plugin).__qualname__, stable_repr(plugin.config))
+
+        def add_entry_from_context(page: Any) -> None:
+            self._await(page.file.src_uri)
+            entries: list[Any] = getattr(index, entries_attr)
+            content = self.content_keys.get(page.file.src_uri)
+            key = digest(base, content, page.url, page.title) if content is not None else None
+            stored = self.cache.get("search", key) if key is not None else None
+            if isinstance(stored, list):
+                entries.extend(stored)
+                return
+            before, warnings = len(entries), self._warnings.count
+            plain(page)
+            if key is not None and self._warnings.count == warnings:
+                self.cache.put("search", key, entries[before:])
+
+        index.add_entry_from_context = add_entry_from_context
+
+    def warnings_seen(self) -> int:
+        return self._warnings.count
+
+
+class _Env:
+    """The theme's Jinja environment, whose page templates answer from the cache."""
+
+    def __init__(self, env: Any, reuse: Reuse) -> None:
+        self._env = env
+        self._reuse = reuse
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._env, name)
+
+    def get_template(self, name: Any, *args: Any, **kwargs: Any) -> Any:
+        return _Template(self._env.get_template(name, *args, **kwargs), self._reuse, str(name))
+
+
+class _Template:
+    def __init__(self, template: Any, reuse: Reuse, name: str) -> None:
+        self._template = template
+        self._reuse = reuse
+        self._name = name  # as the page asked for it
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._template, name)
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        context = args[0] if args and isinstance(args[0], Mapping) else kwargs
+        page = context.get("page")
+        key = None
+        if page is not None and not kwargs:
+            self._reuse._await(page.file.src_uri)
+            key = self._reuse.page_key(page, self._name)
+        if key is not None:
+            stored = self._reuse.cache.get("page", key)
+            if isinstance(stored, str):
+                return stored
+        warnings = self._reuse.warnings_seen()
+        output: str = self._template.render(*args, **kwargs)
+        if key is not None and self._reuse.warnings_seen() == warnings:
+            self._reuse.cache.put("page", key, output)
+        return output
+
+
+def _templates_mention(dirs: list[str], words: tuple[str, ...]) -> bool:
+    """Whether any theme template (``.html``, ``.xml``) under ``dirs`` contains one of ``words``."""
+    for folder in dirs:
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]  # Material's .icons: thousands of SVGs
+            for name in filenames:
+                if name.endswith((".html", ".xml")) and name != "sitemap.xml":  # made afresh every build
+                    try:
+                        text = Path(dirpath, name).read_text(encoding="utf-8", errors="replace")
+                    except OSError:
+                        return True  # unreadable: assume the worst
+                    if any(word in text for word in words):
+                        return True
+    return False
+
+
+def _neighbour(item: Any) -> Any:
+    if item is None:
+        return None
+    return (type(item).__name__, getattr(item, "title", None), getattr(item, "url", None))
+
+
+def _config_shape(config: Any) -> str:
+    """Every setting the theme can read, in a stable form; plugins by name and settings."""
+    shape: dict[str, Any] = {}
+    for name, value in config.items():
+        if name == "site_dir":
+            continue
+        if name == "plugins":
+            value = {key: getattr(plugin, "config", None) for key, plugin in value.items()
+                     if not key.startswith("longctx/")}
+        elif name == "theme":
+            value = {"name": value.name, "dirs": list(value.dirs), "static": sorted(value.static_templates),
+                     "settings": dict(value.items())}
+        shape[name] = value
+    return stable_repr(shape)
+
+
+def _nav_shape(nav: Any) -> str:
+    """The navigation as every page shows it: each entry's kind, title, URL, page settings."""
+
+    def item(entry: Any) -> Any:
+        out = [type(entry).__name__, entry.title, getattr(entry, "url", None)]
+        page_file = getattr(entry, "file", None)
+        if page_file is not None:
+            out += [page_file.src_uri, stable_repr(getattr(entry, "meta", None)), entry.is_index]
+        children = getattr(entry, "children", None)
+        if children:
+            out.append([item(child) for child in children])
+        return out
+
+    if nav is None:
+        return "<no nav>"
+    return stable_repr([item(entry) for entry in nav.items])
