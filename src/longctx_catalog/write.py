@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from .schema.derived import FIELD_ORDER
-from .transaction import temp_prefix
+from .transaction import temp_prefix, write_temp
 
 
 def atomic_write_text(path: Path, text: str) -> bool:
@@ -29,15 +29,11 @@ def atomic_write_text(path: Path, text: str) -> bool:
             return False
     except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
+    tmp = write_temp(path, data)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return True
 
