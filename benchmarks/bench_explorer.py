@@ -91,8 +91,9 @@ def build_mini(catalogue: Path, out: Path) -> Path:
         "site_name: Benchmark catalogue\n"
         "theme: {name: material, font: false, features: [navigation.instant]}\n"
         "nav: [{Explorer: explorer.md}]\n"
-        "extra_css: [assets/longctx/explorer.css]\n"
-        "extra_javascript: [assets/longctx/explorer.js]\n"
+        # the site's own list and order: explorer.js needs common.js loaded before it
+        f"extra_css: [{', '.join(f'assets/longctx/{n}' for n in ASSETS if n.endswith('.css'))}]\n"
+        f"extra_javascript: [{', '.join(f'assets/longctx/{n}' for n in ASSETS if n.endswith('.js'))}]\n"
         "markdown_extensions: [attr_list, md_in_html, tables, toc]\n",
         encoding="utf-8",
     )
@@ -172,7 +173,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="build the whole site with `longctx build`")
     parser.add_argument("--keep", type=Path, help="build here and keep it (default: a temporary folder)")
     parser.add_argument("--reuse", action="store_true",
-                        help="with --keep: measure the site built there before, with the current explorer.js/css")
+                        help="with --keep: measure the site built there before, with the current scripts and styles")
     args = parser.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-explorer-"))
@@ -181,9 +182,10 @@ def main() -> None:
         start = time.perf_counter()
         if args.reuse and args.keep:
             site = catalogue / "site" if args.full else work / "mini" / "site"
+            from longctx_catalog.extras import ASSETS
             from longctx_catalog.templating import package_template_dir
 
-            for name in ("explorer.js", "explorer.css"):
+            for name in ASSETS:
                 shutil.copy(package_template_dir() / "site" / "assets" / name, site / "assets" / "longctx" / name)
         else:
             make(args.records, catalogue, seed=1)
