@@ -117,6 +117,21 @@ def _is_loopback(host: object) -> bool:
         return False
 
 
+NETGUARD = Path(__file__).parent / "netguard"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _children_loopback_only() -> Iterator[None]:
+    """Every Python a test starts loads tests/netguard/sitecustomize.py: the rule below, in children."""
+    before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETGUARD), before]))
+    yield
+    if before is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = before
+
+
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """No test reaches the network: in this process, looking up or connecting to any host

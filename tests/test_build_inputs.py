@@ -64,7 +64,7 @@ def test_force_rebuilds_when_nothing_changed(root: Path) -> None:
 
 def test_timings_lists_each_step(root: Path) -> None:
     stderr = rebuilt(root, "--force", "--timings")
-    steps = re.findall(r"^ +(\d+\.\d\d) s  (.+)$", stderr, flags=re.M)
+    steps = re.findall(r"^ +(\d+\.\d\d) s  \( *\d+\.\d\d s CPU here\)  (.+)$", stderr, flags=re.M)
     assert [name for _, name in steps] == ["load and validate", "render and stage the site",
                                            "wait for docs/ (child)", "MkDocs", "write docs/ and the stamp"]
     total = float(re.search(r"from \d+ records \(\d+ pages\) in (\d+\.\d) s", stderr).group(1))

@@ -89,7 +89,7 @@ class _Retry(Retry):
         self.wait(min(wait, self.backoff_max))
 
 
-def _causes(err: BaseException) -> list[BaseException]:
+def causes(err: BaseException) -> list[BaseException]:
     """``err`` and what it wraps: requests wraps urllib3's errors, which wrap the socket's."""
     chain: list[BaseException] = []
     current: BaseException | None = err
@@ -109,7 +109,7 @@ def _causes(err: BaseException) -> list[BaseException]:
 
 def _reason(err: BaseException) -> str:
     """A short, human description of a network failure."""
-    chain = _causes(err)
+    chain = causes(err)
     if any(isinstance(e, (socket.gaierror, urllib3.exceptions.NameResolutionError)) for e in chain):
         return "host name not found"
     if any(isinstance(e, ConnectionRefusedError) for e in chain):

@@ -39,6 +39,7 @@ import functools
 import math
 import os
 import re
+import socket
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -49,7 +50,9 @@ from urllib.parse import urlsplit
 
 import arxiv
 import requests
+import urllib3
 
+from ..linkcheck import causes
 from ..load import CONTROL_CHARACTERS
 from ..model import ArxivMeta, Author, strip_arxiv_version
 from ..schema.specs import parse_arxiv_id
@@ -525,8 +528,6 @@ _CAUSES = (
     ("Connection reset", "connection reset by the server"),
     ("Connection aborted", "connection closed by the server"),
     ("RemoteDisconnected", "connection closed by the server"),
-    ("Name or service not known", "host name not found"),
-    ("Temporary failure in name resolution", "host name not found"),
     ("IncompleteRead", "the feed ended before its announced length"),
     ("No route to host", "no route to host"),
     ("Network is unreachable", "network unreachable"),
@@ -537,6 +538,10 @@ _OFFLINE = frozenset(("host name not found", "no route to host", "network unreac
 
 def _root_cause(err: BaseException) -> str:
     """A short reason ("connection refused") instead of urllib3's nested repr."""
+    # By type first: a failed lookup's wording depends on the resolver and the C library.
+    chain = causes(err)
+    if any(isinstance(e, (socket.gaierror, urllib3.exceptions.NameResolutionError)) for e in chain):
+        return "host name not found"
     text = str(err)
     for marker, says in _CAUSES:
         if marker in text:
