@@ -31,7 +31,7 @@ from typing import Protocol
 
 from .site import Built, Locator, ProgressFactory
 from .staging import Stage
-from .transaction import sweep_site_temps
+from .transaction import swap_in, sweep_site_temps
 
 ENGINES = ("mkdocs", "properdocs", "zensical")  # the first is the default (commands/build.py names them too)
 # What each engine needs importable, and how to get it.
@@ -92,14 +92,8 @@ def fresh_folder(site_dir: Path) -> Path:
 
 def put_in_place(fresh: Path, site_dir: Path) -> None:
     """The new site replaces ``site_dir`` in one rename (the old one is deleted after), as MkDocs' build does."""
-    old = None
-    if site_dir.exists():
-        old = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(site_dir, old)
-    os.replace(fresh, site_dir)
-    os.chmod(site_dir, 0o755)  # mkdtemp makes 0700; the site is for everyone to read
-    if old is not None:
+    old = swap_in(fresh, site_dir)
+    if old != site_dir:
         shutil.rmtree(old, ignore_errors=True)
 
 
