@@ -74,6 +74,36 @@ def test_scope_scores_rank_catalogue_like_texts_first(tmp_path: Path) -> None:
     assert len(index.assess(listing[:1])) == 1 and index.assess([]) == []
 
 
+def test_on_topic_papers_rank_first_even_when_they_are_a_large_share_of_the_listing(tmp_path: Path) -> None:
+    # Five of eleven are on topic: compared with every other paper, "context" and "window"
+    # look ordinary and "attention" in a protein paper outranks an on-topic title. The second
+    # pass leaves the most catalogue-like share out of the background (fails without it).
+    index = Index(catalogue(tmp_path))
+    on_topic = ["Extending the context window of rotary position embeddings by interpolation",
+                "Rotary position scaling for a longer context window",
+                "Sliding window attention makes long sequence attention linear",
+                "A haystack benchmark of needles in long documents",
+                "Interpolating positions to extend the context window"]
+    off_topic = ["Diffusion models for image synthesis", "Robot locomotion by reinforcement learning",
+                 "Graph networks for molecules", "Position paper: the window of opportunity for fair machine learning",
+                 "Speech recognition with transformers", "Protein folding with attention"]
+    scores = [a.score for a in index.assess(on_topic + off_topic)]
+    assert min(scores[:5]) > max(scores[5:])
+
+
+def test_a_title_counts_again_on_its_own(tmp_path: Path) -> None:
+    index = Index(catalogue(tmp_path))
+    abstract = "We study a method and report results on several tasks with a new model."
+    titles = ["Rotary position scaling for a longer context window", "Robot locomotion by reinforcement learning"]
+    texts = [f"{t} {abstract}" for t in titles] + ["Graph networks for molecules", "Speech recognition"]
+    with_titles = [a.score for a in index.assess(texts, titles=titles + texts[2:])]
+    without = [a.score for a in index.assess(texts)]
+    # Both papers say the same in their abstracts: counting the titles again widens the gap
+    # between the on-topic one and the off-topic one.
+    assert with_titles[0] > with_titles[1]
+    assert with_titles[0] - with_titles[1] > without[0] - without[1]
+
+
 def test_related_lists_the_closest_records_and_never_itself(tmp_path: Path) -> None:
     catalog = catalogue(tmp_path)
     index = Index(catalog, abstracts=False)

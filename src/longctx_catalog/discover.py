@@ -128,7 +128,7 @@ def entry_text(meta: ArxivMeta) -> str:
 def rank(entries: list[ArxivMeta], catalog: Catalog, index: Index | None = None) -> list[Candidate]:
     """Every entry scored and tagged; best score first, ties newest first, then by id."""
     index = index or Index(catalog)
-    assessed = index.assess([entry_text(m) for m in entries])
+    assessed = index.assess([entry_text(m) for m in entries], titles=[m.title for m in entries])
     candidates = [Candidate(meta, a.score, a.tags) for meta, a in zip(entries, assessed, strict=True)]
     candidates.sort(key=lambda c: c.meta.id)
     candidates.sort(key=lambda c: c.meta.published, reverse=True)

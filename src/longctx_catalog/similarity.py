@@ -16,8 +16,11 @@ Three questions are answered here, for three users:
   paper uses ("large language models"), so this is a naive-Bayes log-odds of each
   word between the catalogue and the listing itself: a listing of arXiv categories is
   mostly *not* long-context work, so it is a fair sample of what is ordinary. Each
-  candidate is left out of the background it is compared with, and the score is the
-  mean of its three most telling words, squashed into 0–1.
+  candidate is left out of the background it is compared with, and so, in a second
+  pass, is the listing's most catalogue-like fifth (the on-topic papers would
+  otherwise make their own words look ordinary). A text is judged by the mean weight
+  of its most telling words, and its title, the authors' own one-line statement of
+  scope, adds a half weight of its own, squashed into 0–1.
 
 Why scikit-learn: its vectorisers give tokenising, stop words, n-grams, TF-IDF and
 sparse matrices in one well-kept dependency, fast enough for 2,000 × 2,000 in a
@@ -48,7 +51,10 @@ RELATED_POOL = 4  # "Related": the tag bonus reranks the 4 x limit records whose
 RELATED_BLOCK = 500  # rows of the all-pairs product held at once (500 x 5,000 floats = 10 MB)
 RELATED_MAX_DF = 0.2  # "Related": words used by more of the records than this share are ignored
 SCOPE_SMOOTHING = 2.0  # pseudo-documents for the word log-odds; keeps rare words from dominating
-SCOPE_WORDS = 3  # a candidate is judged by its most telling words
+SCOPE_WORDS = 8  # a candidate's whole text (title and abstract) is judged by its most telling words
+TITLE_WORDS = 3  # ... and its title by its own most telling few
+TITLE_WEIGHT = 0.5  # what the title's judgement adds to the whole text's
+SCOPE_HELD_OUT = 0.2  # second pass: the listing's most catalogue-like share is left out of the background
 
 
 @dataclass(frozen=True)
@@ -122,12 +128,18 @@ class Index:
         assert self.vectorizer is not None
         return self.vectorizer.transform(list(texts))
 
-    def assess(self, texts: Sequence[str], limit: int = 3) -> list[Assessment]:
-        """Scope score and suggested nodes for each text of a listing (see :func:`_scope`)."""
+    def assess(self, texts: Sequence[str], limit: int = 3, titles: Sequence[str] | None = None) -> list[Assessment]:
+        """Scope score and suggested nodes for each text of a listing (see :func:`_scope`).
+
+        ``titles`` (one per text, when the texts are title + abstract) lets each title
+        count again on its own: measured on real titles and abstracts, this ranks better
+        than either alone (benchmarks/bench_discover.py).
+        """
         if self.vectorizer is None or not texts:
             return [Assessment(0.5, ()) for _ in texts]
         queries = self._vectors(texts)
-        scores = _scope(self._inside, self._n_inside, queries)
+        heads = self._vectors(titles) if titles is not None else None
+        scores = _scope(self._inside, self._n_inside, queries, heads)
         tags = self._suggest(queries, limit)
         return [Assessment(score, tuple(t)) for score, t in zip(scores, tags, strict=True)]
 
@@ -214,27 +226,47 @@ class Index:
         return out
 
 
-def _scope(inside: np.ndarray, n_inside: int, listing: Any) -> list[float]:
+def _scope(inside: np.ndarray, n_inside: int, listing: Any, titles: Any = None) -> list[float]:
     """The scope score of each row of ``listing`` (candidates × vocabulary, any positive = present).
 
     ``inside[w]`` counts the catalogue texts holding word ``w``. A word's weight is the
     log-odds of finding it in a catalogue text rather than in one of the *other*
-    candidates (documents counted once, smoothed by :data:`SCOPE_SMOOTHING`). Words the
-    catalogue never uses are not in the vocabulary; a candidate with fewer than
-    :data:`SCOPE_WORDS` known words is padded with the weight such a word would have at
-    best (seen nowhere else), so a one-word match does not count as three.
+    candidates (documents counted once, smoothed by :data:`SCOPE_SMOOTHING`). The first
+    pass compares with every other candidate; the second leaves the
+    :data:`SCOPE_HELD_OUT` share that scored highest out of that background. A text's
+    judgement is the mean of its :data:`SCOPE_WORDS` best weights; with ``titles``
+    (rows aligned with ``listing``), the mean of each title's :data:`TITLE_WORDS` best
+    is added at :data:`TITLE_WEIGHT`. Words the catalogue never uses are not in the
+    vocabulary; a text with fewer known words is padded with the weight such a word
+    would have at best (seen nowhere else), so a one-word match does not count as many.
     """
     presence = (listing > 0).astype(np.float64).tocsr()
-    outside = np.asarray(presence.sum(axis=0)).ravel()
-    n_out = max(presence.shape[0] - 1, 0)  # each candidate is judged against the others
+    background = np.ones(presence.shape[0])
+    judged = _mean_best(inside, n_inside, presence, background, SCOPE_WORDS)
+    if presence.shape[0] > 1:
+        cut = np.quantile(judged, 1.0 - SCOPE_HELD_OUT)
+        background = (judged < cut).astype(np.float64)
+        judged = _mean_best(inside, n_inside, presence, background, SCOPE_WORDS)
+    if titles is not None:
+        heads = (titles > 0).astype(np.float64).tocsr()
+        judged = judged + TITLE_WEIGHT * _mean_best(inside, n_inside, heads, background, TITLE_WORDS)
+    return [round(1.0 / (1.0 + math.exp(-value)), 4) for value in judged.tolist()]
+
+
+def _mean_best(inside: np.ndarray, n_inside: int, presence: Any, background: np.ndarray, words: int) -> np.ndarray:
+    """Each row's mean of its ``words`` highest log-odds weights against the rows in ``background``
+    (a 0/1 weight per row; a row is never part of its own background)."""
+    outside = np.asarray(presence.T @ background).ravel()
     a = SCOPE_SMOOTHING
     log_in = np.log((inside + a) / (n_inside + 2 * a))
-    unseen = math.log(a / (n_inside + 2 * a)) - math.log(a / (n_out + 2 * a))
-    scores = []
+    out = np.empty(presence.shape[0])
     for row in range(presence.shape[0]):
-        words = presence.indices[presence.indptr[row]:presence.indptr[row + 1]]
-        weights = log_in[words] - np.log((outside[words] - 1 + a) / (n_out + 2 * a))
-        best = np.sort(weights)[-SCOPE_WORDS:].tolist()
-        best += [unseen] * (SCOPE_WORDS - len(best))
-        scores.append(round(1.0 / (1.0 + math.exp(-sum(best) / SCOPE_WORDS)), 4))
-    return scores
+        own = background[row]
+        n_out = background.sum() - own
+        unseen = math.log(a / (n_inside + 2 * a)) - math.log(a / (n_out + 2 * a))
+        found = presence.indices[presence.indptr[row]:presence.indptr[row + 1]]
+        weights = log_in[found] - np.log((outside[found] - own + a) / (n_out + 2 * a))
+        best = np.sort(weights)[-words:].tolist()
+        best += [unseen] * (words - len(best))
+        out[row] = sum(best) / words
+    return out
