@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from browser import DESKTOP, PHONE, OpenPage, needs_chromium, serve
+from browser import DESKTOP, PHONE, OpenPage, needs_chromium, serve, settled
 from conftest import build_site_catalogue
 
 pytestmark = needs_chromium
@@ -231,7 +231,7 @@ def test_text_meets_aa_contrast(open_page: OpenPage, path: str, screen: str, vie
     page = open_page(path, viewport=viewport, color_scheme=scheme)
     if path == "explorer/":
         page.wait_for_selector("[data-lc-explorer].lc-x-ready")
-    page.wait_for_timeout(500)  # fade-ins and colour transitions finish
+    settled(page)  # fade-ins and colour transitions finish
     failing = page.evaluate(CONTRAST_JS, ".md-content")
     assert failing == [], failing
     checked = page.evaluate("document.querySelectorAll('.md-content .md-button').length")
@@ -242,7 +242,7 @@ def test_text_meets_aa_contrast(open_page: OpenPage, path: str, screen: str, vie
 def test_the_contrast_check_catches_low_contrast(open_page: OpenPage) -> None:
     page = open_page("papers/yarn/", color_scheme="dark")
     page.add_style_tag(content=".md-typeset .md-button:not(.md-button--primary) { color: #4051b5 !important }")
-    page.wait_for_timeout(500)  # Material's buttons fade between colours
+    settled(page)  # Material's buttons fade between colours
     failing = page.evaluate(CONTRAST_JS, ".md-content")
     assert "Code" in [f["text"] for f in failing]
     assert all(f["cls"] == "md-button" and f["ratio"] < 3 for f in failing), failing  # Material's indigo on slate

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from conftest import write_catalog
 from longctx_catalog.similarity import Index
+from longctx_catalog.textvec import TfidfVectorizer
 from longctx_catalog.validate import load_catalog
 
 
@@ -119,3 +125,31 @@ def test_an_empty_catalogue_suggests_nothing_and_does_not_fail(tmp_path: Path) -
     assessed = index.assess(["anything at all"])
     assert len(assessed) == 1 and 0 <= assessed[0].score <= 1
     assert index.all_related(5) == {}
+
+
+WORDS = ["the", "long", "Context", "window", "attention's", "KV-cache", "RoPE", "rope", "128k", "x", "é", "naïve",
+         "über", "2023", "of", "is", "model", "models", "LLMs", "a_b", "ΔΣ", "途径"]
+TEXT = st.lists(st.sampled_from(WORDS), max_size=12).map(" ".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(TEXT, min_size=1, max_size=8), queries=st.lists(TEXT, max_size=4))
+def test_textvec_weighs_words_exactly_as_scikit_learn(texts: list[str], queries: list[str]) -> None:
+    """textvec.py writes out scikit-learn's TF-IDF (its import cost each build a second): same columns, same numbers."""
+    from sklearn.feature_extraction.text import TfidfVectorizer as Reference
+
+    reference = Reference(sublinear_tf=True, stop_words="english", dtype=np.float64)
+    ours = TfidfVectorizer()
+    try:
+        expected = reference.fit_transform(texts)
+    except ValueError:  # no words at all: both refuse
+        try:
+            ours.fit_transform(texts)
+        except ValueError:
+            return
+        raise AssertionError("textvec fitted texts without words") from None
+    assert ours.fit_transform(texts).toarray() == pytest.approx(expected.toarray(), abs=1e-12)
+    assert ours.vocabulary_ == reference.vocabulary_
+    if queries:
+        assert ours.transform(queries).toarray() == pytest.approx(
+            reference.transform(queries).toarray(), abs=1e-12)

@@ -322,6 +322,6 @@ def test_zensical_explorer_lists_and_filters_records(open_page, zensical_site: P
     shown = page.eval_on_selector_all(".lc-x-tbody .lc-x-row", "rows => rows.map(r => r.dataset.id)")
     assert shown == [r["i"] for r in rows]
     page.locator(".lc-x-q").press_sequentially("yarn")
-    page.wait_for_timeout(400)
+    page.wait_for_function(f"document.querySelectorAll('.lc-x-tbody .lc-x-row').length < {len(rows)}")
     shown = page.eval_on_selector_all(".lc-x-tbody .lc-x-row", "rows => rows.map(r => r.dataset.id)")
     assert "yarn" in shown and len(shown) < len(rows)

@@ -185,7 +185,7 @@ class Views:
 
     @functools.cached_property
     def _similar(self) -> dict[str, list[Record]]:
-        # Only site-mode record pages ask, so plain `longctx render` never imports scikit-learn.
+        # Only site-mode record pages ask, so plain `longctx render` never loads the text model.
         from .similarity import Index
 
         return Index(self.catalog, abstracts=False).all_related(RELATED_LIMIT)

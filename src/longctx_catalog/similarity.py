@@ -1,6 +1,6 @@
 """Which records, taxonomy nodes and arXiv listings are alike: one text model fitted on the catalogue.
 
-The only module that imports scikit-learn. Everything is fitted from the catalogue as
+Everything is fitted from the catalogue as
 it is on disk — record titles, TL;DRs and cached arXiv abstracts, taxonomy titles and
 descriptions — so nothing is downloaded, and the same inputs give the same numbers.
 Three questions are answered here, for three users:
@@ -22,10 +22,10 @@ Three questions are answered here, for three users:
   of its most telling words, and its title, the authors' own one-line statement of
   scope, adds a half weight of its own, squashed into 0–1.
 
-Why scikit-learn: its vectorisers give tokenising, stop words, n-grams, TF-IDF and
-sparse matrices in one well-kept dependency, fast enough for 2,000 × 2,000 in a
-fraction of a second (benchmarks/bench_discover.py); the scoring itself is a few
-lines of numpy on top.
+The vectors are scikit-learn's TF-IDF weighting, computed by :mod:`longctx_catalog.textvec`
+(scikit-learn's import alone cost every site build a second); fitting and scoring 2,000 ×
+2,000 takes a fraction of a second (benchmarks/bench_discover.py); the scoring itself is
+a few lines of numpy on top.
 """
 
 from __future__ import annotations
@@ -37,10 +37,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from .model import Catalog, Record, TaxonomyNode
+from .textvec import TfidfVectorizer, normalize
 
 NEIGHBOURS = 30  # records that vote on a text's tags, each with its similarity squared (the closest count most)
 SUGGEST_BLOCK = 1000  # texts scored at once (1,000 x 10,000 records = 80 MB of similarities at most)
@@ -85,10 +84,6 @@ def node_text(node: TaxonomyNode) -> str:
     return f"{titles} {node.id.replace('-', ' ')} {node.description or ''}"
 
 
-def _tfidf() -> TfidfVectorizer:
-    return TfidfVectorizer(sublinear_tf=True, stop_words="english", dtype=np.float64)
-
-
 class Index:
     """TF-IDF vectors of the catalogue's records and taxonomy nodes, fitted once per run.
 
@@ -105,7 +100,7 @@ class Index:
         self.node_order = {node_id: i for i, node_id in enumerate(self.nodes)}
         self._position = {r.id: i for i, r in enumerate(self.records)}
         texts = [record_text(r, abstracts) for r in self.records] + [node_text(n) for n in taxonomy.nodes.values()]
-        self.vectorizer = _tfidf()
+        self.vectorizer: TfidfVectorizer | None = TfidfVectorizer()
         try:
             matrix = self.vectorizer.fit_transform(texts)
         except ValueError:  # no words at all (an empty catalogue): nothing is similar to anything
