@@ -55,7 +55,7 @@ def _check_text(text: str) -> None:
         assert d.message
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records)
 def test_random_records_never_raise(record: dict) -> None:
     _check_text(yaml.safe_dump(record, allow_unicode=True))

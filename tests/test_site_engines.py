@@ -254,14 +254,18 @@ def _broken_link_case(tmp_path: Path, engine: str, name: str) -> None:
 
 
 # ---------------------------------------------------------------------------------
-# The shipped catalogue, built by every installed engine
+# The shipped catalogue, built by MkDocs and by the engine that is not MkDocs' code
+#
+# ProperDocs is MkDocs 1.6's fork: test_properdocs_builds_the_same_site_as_mkdocs compares its
+# whole site byte for byte with MkDocs' on the site tests' catalogue, which has every kind of
+# page; building the 1,600-record catalogue with it too would add half a minute of the same code.
 
 SHIPPED = ("papers", "taxonomy.yaml", "data", "docs", "templates", "schema", "mkdocs.yml", "CONTRIBUTING.md",
            "README.md")
 
 
 @pytest.mark.real_clock
-def test_the_shipped_catalogue_builds_the_same_pages_with_every_engine(tmp_path: Path) -> None:
+def test_the_shipped_catalogue_builds_the_same_pages_with_mkdocs_and_zensical(tmp_path: Path) -> None:
     root = tmp_path / "shipped"
     root.mkdir()
     for name in SHIPPED:
@@ -272,7 +276,7 @@ def test_the_shipped_catalogue_builds_the_same_pages_with_every_engine(tmp_path:
             shutil.copy2(source, root / name)
     records = sorted(p.stem for p in (root / "papers").glob("*.yaml"))
     built: dict[str, dict[str, bytes]] = {}
-    for engine in [e for e in ENGINES if not missing(e)]:
+    for engine in [e for e in ENGINES if e != "properdocs" and not missing(e)]:
         env = {k: v for k, v in site_env().items() if k != "LONGCTX_TODAY"}  # the shipped records: today is today
         result = subprocess.run([sys.executable, "-m", "longctx_catalog", "--root", str(root), "build", "--force",
                                  "--engine", engine], capture_output=True, text=True, env=env, timeout=900)
@@ -292,10 +296,6 @@ def test_the_shipped_catalogue_builds_the_same_pages_with_every_engine(tmp_path:
         for record_id in records:
             page = f"papers/{record_id}/index.html"
             assert _title(site[page]) == _title(reference[page]) != "", (engine, record_id)
-    if "properdocs" in built:
-        theirs = built["properdocs"]
-        assert sorted(theirs) == sorted(reference)
-        assert all(_GENERATOR.sub(b"", reference[rel]) == _GENERATOR.sub(b"", theirs[rel]) for rel in reference)
 
 
 def _title(page: bytes) -> str:
