@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -39,18 +38,11 @@ def command(state: State, arxiv_ids: tuple[str, ...], tags: tuple[str, ...], rec
       longctx add 2309.00071                     # tagged by similarity to the catalogue
     """
     from ..adding import Refusal, check_not_present, check_record_id, check_tags, from_arxiv, redundant_tags
-    from ..enrich.add import parse_id_argument
-    from ..enrich.run import FAILURE_CODES
     from ..schema.context import local_today
     from ..validate import load_catalog
 
     # Everything that can be checked without the network is checked first.
-    parsed = {text: parse_id_argument(text) for text in arxiv_ids}
-    bad = [text for text, arxiv_id in parsed.items() if arxiv_id is None]
-    if bad:
-        raise click.BadParameter(f"not a valid arXiv id: {', '.join(bad)} (expected e.g. 2309.00071 or "
-                                 "hep-th/9901001)", param_hint="ARXIV_ID")
-    ids = list(dict.fromkeys(a for a in parsed.values() if a))
+    ids = parse_ids(arxiv_ids)
     tags = tuple(dict.fromkeys(tags))
     if record_id is not None and len(ids) > 1:
         raise click.BadParameter("--id names one record; give a single ARXIV_ID with it", param_hint="--id")
@@ -70,22 +62,11 @@ def command(state: State, arxiv_ids: tuple[str, ...], tags: tuple[str, ...], rec
 
     source = make_source(arxiv_api, on_retry=lambda why, wait: click.echo(
         f"arXiv: {why}; trying again in {wait:g} s", err=True))
-    found = {}
-    failures = []
     click.echo(f"Asking arXiv ({source.settings.api}) for {', '.join(ids)} ...", err=True)
-    for batch in source.fetch(ids):
-        found.update(batch.found)
-        failures.extend(batch.failures)
-    if failures:
-        for failure in failures:
-            click.echo(f"error: arXiv {failure.arxiv_id}: {failure.reason}", err=True)
-        click.echo("Nothing was written.", err=True)
-        if any(f.kind == "fetch" for f in failures):
-            title = "TITLE" if len(ids) == 1 else "TITLE (one at a time)"
-            click.echo(f"arXiv cannot be reached. To write the record without it, give the title: "
-                       f"longctx new --arxiv {ids[0]} --title \"{title}\" "
-                       + " ".join(f"--tag {t}" for t in tags) + " --no-input", err=True)
-        raise SystemExit(failure_exit_code({FAILURE_CODES[f.kind] for f in failures}))
+    title = "TITLE" if len(ids) == 1 else "TITLE (one at a time)"
+    found = fetch_all(source, ids, unreachable=(
+        f"arXiv cannot be reached. To write the record without it, give the title: "
+        f"longctx new --arxiv {ids[0]} --title \"{title}\" " + " ".join(f"--tag {t}" for t in tags) + " --no-input"))
 
     tags_for = tags or suggested_tags(catalog, [found[i] for i in ids])
     try:
@@ -93,10 +74,7 @@ def command(state: State, arxiv_ids: tuple[str, ...], tags: tuple[str, ...], rec
                          extra={"kind": kind} if kind != "paper" else None)
     except Refusal as err:
         raise DataProblem(err.message + "; nothing was written") from None
-    _write_all(new.files)
-    for rel, arxiv_id in zip(new.records, ids, strict=True):
-        meta = found[arxiv_id]
-        click.echo(f"{rel}: {meta.title} (arXiv {meta.versioned_id}, {meta.published})")
+    write_records(new, found, ids)
     click.echo("Now write a `tldr` in your own words (and check the authors) in the new file(s).", err=True)
 
 
@@ -120,12 +98,52 @@ def suggested_tags(catalog: Any, metas: list[Any]) -> dict[str, list[str]]:
     return out
 
 
-def _write_all(files: dict[Path, str]) -> None:
-    """Write every file or none: if one write fails, put back what was there before."""
+# The steps `add` shares with `discover --add`: ids from the command line, one fetch, the writes.
+
+
+def parse_ids(texts: tuple[str, ...]) -> list[str]:
+    """The arXiv ids named on the command line (URLs and versions allowed), each once, in order."""
+    from ..enrich.add import parse_id_argument
+
+    parsed = {text: parse_id_argument(text) for text in texts}
+    bad = [text for text, arxiv_id in parsed.items() if arxiv_id is None]
+    if bad:
+        raise click.BadParameter(f"not a valid arXiv id: {', '.join(bad)} (expected e.g. 2309.00071 or "
+                                 "hep-th/9901001)", param_hint="ARXIV_ID")
+    return list(dict.fromkeys(a for a in parsed.values() if a))
+
+
+def fetch_all(source: Any, ids: list[str], unreachable: str | None = None) -> dict[str, Any]:
+    """Every paper of ``ids`` from arXiv, or each failure said and exit with its code, nothing written.
+
+    ``unreachable`` is said too when arXiv could not be reached at all (what to do without it).
+    """
+    from ..enrich.run import FAILURE_CODES
+
+    found: dict[str, Any] = {}
+    failures = []
+    for batch in source.fetch(ids):
+        found.update(batch.found)
+        failures.extend(batch.failures)
+    if failures:
+        for failure in failures:
+            click.echo(f"error: arXiv {failure.arxiv_id}: {failure.reason}", err=True)
+        click.echo("Nothing was written.", err=True)
+        if unreachable and any(f.kind == "fetch" for f in failures):
+            click.echo(unreachable, err=True)
+        raise SystemExit(failure_exit_code({FAILURE_CODES[f.kind] for f in failures}))
+    return found
+
+
+def write_records(new: Any, found: dict[str, Any], ids: list[str]) -> None:
+    """Write every file of ``new`` or none (if one write fails, what was there is put back), and list the records."""
     from ..adding import write_all
 
     try:
-        write_all(files)
+        write_all(new.files)
     except OSError as err:
         raise EnvironmentProblem(f"cannot write {err.filename or 'a file'}: {err.strerror or err}; "
                                  "nothing was added") from None
+    for rel, arxiv_id in zip(new.records, ids, strict=True):
+        meta = found[arxiv_id]
+        click.echo(f"{rel}: {meta.title} (arXiv {meta.versioned_id}, {meta.published})")

@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from ._arxiv import arxiv_api_option, failure_exit_code, make_source
-from ._common import EXIT_USAGE, DataProblem, EnvironmentProblem, State, pass_state
+from ._arxiv import arxiv_api_option, make_source
+from ._common import EXIT_USAGE, DataProblem, State, pass_state
 
 
 class _Date(click.ParamType):
@@ -130,19 +130,12 @@ def _listing(source: Any, query: str) -> tuple[list[Any], int]:
 
 def _add(state: State, add_ids: tuple[str, ...], arxiv_api: str | None) -> None:
     """``--add``: fetch the papers by id and write them as ``add`` does, tagged as suggested, unread."""
-    from ..adding import Refusal, check_not_present, check_tags, from_arxiv, write_all
-    from ..enrich.add import parse_id_argument
-    from ..enrich.run import FAILURE_CODES
+    from ..adding import Refusal, check_not_present, check_tags, from_arxiv
     from ..schema.context import local_today
     from ..validate import load_catalog
-    from .add import suggested_tags
+    from .add import fetch_all, parse_ids, suggested_tags, write_records
 
-    parsed = {text: parse_id_argument(text) for text in add_ids}
-    bad = [text for text, arxiv_id in parsed.items() if arxiv_id is None]
-    if bad:
-        raise click.BadParameter(f"not a valid arXiv id: {', '.join(bad)} (expected e.g. 2309.00071)",
-                                 param_hint="ARXIV_ID")
-    ids = list(dict.fromkeys(a for a in parsed.values() if a))
+    ids = parse_ids(add_ids)
     catalog, _ = load_catalog(state.root)
     try:
         check_tags(catalog.taxonomy, ())
@@ -151,30 +144,13 @@ def _add(state: State, add_ids: tuple[str, ...], arxiv_api: str | None) -> None:
         if not err.param:
             raise DataProblem(err.message) from None
         raise click.BadParameter(err.message, param_hint="ARXIV_ID") from None
-    source = make_source(arxiv_api)
-    found: dict[str, Any] = {}
-    failures = []
-    for batch in source.fetch(ids):
-        found.update(batch.found)
-        failures.extend(batch.failures)
-    if failures:
-        for failure in failures:
-            click.echo(f"error: arXiv {failure.arxiv_id}: {failure.reason}", err=True)
-        click.echo("Nothing was written.", err=True)
-        raise SystemExit(failure_exit_code({FAILURE_CODES[f.kind] for f in failures}))
+    found = fetch_all(make_source(arxiv_api), ids)
     tags_for = suggested_tags(catalog, [found[i] for i in ids])
     try:
         new = from_arxiv(catalog, found, ids, tags_for, None, local_today(), extra={"status": "unread"})
     except Refusal as err:
         raise DataProblem(err.message + "; nothing was written") from None
-    try:
-        write_all(new.files)
-    except OSError as err:
-        raise EnvironmentProblem(f"cannot write {err.filename or 'a file'}: {err.strerror or err}; "
-                                 "nothing was added") from None
-    for rel, arxiv_id in zip(new.records, ids, strict=True):
-        meta = found[arxiv_id]
-        click.echo(f"{rel}: {meta.title} (arXiv {meta.versioned_id}, {meta.published})")
+    write_records(new, found, ids)
     click.echo("Check the suggested tags, then write a `tldr` in your own words in the new file(s).", err=True)
 
 
