@@ -63,11 +63,6 @@ def venue_series(venue: str) -> str:
     return series or venue.strip()
 
 
-def record_url(record: Record) -> str | None:
-    """The work's own main link (what a title links to on the survey pages)."""
-    return title_url(record)
-
-
 def code_level(record: Record) -> int:
     """0 no code, 1 code by others only, 2 official code."""
     if not record.code:
@@ -111,7 +106,7 @@ def explorer_rows(catalog: Catalog) -> dict[str, Any]:
         tokens = context_tokens(record)
         if tokens:
             row["l"] = tokens
-        url = record_url(record)
+        url = title_url(record)  # the work's own main link, as on the survey pages
         if url:
             row["u"] = url
         if record.tldr:
