@@ -59,6 +59,9 @@ def _cold_copy(root: Path, target: Path) -> Path:
     key = _inputs_digest(root)
     if key in _COLD and (_COLD[key] / "site").is_dir():
         return _COLD[key]
+    # A folder of its own per set of inputs: hypothesis runs every example in the same tmp_path,
+    # and a later example must not overwrite a build an earlier key still points to.
+    target = target.with_name(f"{target.name}-{key[:16]}")
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(root, target, ignore=lambda folder, names: [".longctx-cache", "site"] if Path(folder) == root
                     else [])

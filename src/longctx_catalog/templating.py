@@ -123,6 +123,12 @@ def _bytecode_cache(directory: str, key: str) -> jinja2.BytecodeCache:
     return _BytecodeCache(directory, pattern=f"__longctx_{key}_%s.cache")
 
 
+def keep_compiled(env: jinja2.Environment, root: Path) -> None:
+    """Keep ``env``'s compiled templates in the catalogue at ``root`` between runs (call it once
+    every filter is in place). Also used for the site theme's environment (site.py)."""
+    env.bytecode_cache = _bytecode_cache(str(root / BYTECODE_DIR), _filters_key(env))
+
+
 def _filters_key(env: jinja2.Environment) -> str:
     """A short digest of which function each filter and test name is bound to."""
     names = [f"{kind}:{name}={getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', repr(fn))}"
@@ -200,7 +206,7 @@ def make_environment(root: Path, *, site: bool = False) -> jinja2.Environment:
     # change them; what it sets becomes a global of every template (read once here,
     # not imported per entry, which would cost a module per render).
     # Only now, with every filter in place: the compiled code depends on them (see _bytecode_cache).
-    env.bytecode_cache = _bytecode_cache(str(root / BYTECODE_DIR), _filters_key(env))
+    keep_compiled(env, root)
     labels = env.get_template(LABELS_TEMPLATE).module
     env.globals.update({k: v for k, v in vars(labels).items() if not k.startswith("_")})
     return env
