@@ -106,6 +106,20 @@ def test_a_work_not_on_arxiv(fake: FakeArxiv, root: Path) -> None:
     assert fake.requests == []
 
 
+def test_a_form_without_a_node_is_tagged_as_add_without_tag_would(fake: FakeArxiv, root: Path, tmp_path: Path) -> None:
+    result = run_suggest(fake, root, "no-tag-arxiv.md")
+    assert result.returncode == 0, result.stdout + result.stderr
+    suggested = yaml.safe_load((root / "papers" / "yarnball.yaml").read_text(encoding="utf-8"))
+    twin = catalogue(tmp_path / "twin")
+    assert longctx(fake, twin, "add", "2401.11111").returncode == 0  # no --tag: the text model picks the node
+    added = yaml.safe_load((twin / "papers" / "yarnball.yaml").read_text(encoding="utf-8"))
+    assert suggested["tags"] == added["tags"] and len(added["tags"]) == 1
+    pr = (root.parent / "pr.md").read_text(encoding="utf-8")
+    assert f"Tagged `{added['tags'][0]}` (" in pr and "by similarity to the catalogue" in pr
+    assert "Reviewers: check the tag." in pr
+    assert [str(d) for d in load_catalog(root)[1] if d.is_error] == []
+
+
 @pytest.mark.parametrize(("form", "expected"), [
     ("unknown-tag.md",
      "**Where it belongs** must name taxonomy nodes by id (see taxonomy.yaml):\n"
@@ -118,6 +132,9 @@ def test_a_work_not_on_arxiv(fake: FakeArxiv, root: Path) -> None:
      "**arXiv id or link**: `arXiv:2401.1111` is not an arXiv id. Write it as `2309.00071` (or an old-style "
      "`hep-th/9901001`), or paste the abstract link `https://arxiv.org/abs/2309.00071`; leave the field empty if "
      "the work is not on arXiv."),
+    ("no-tag-nothing-alike.md",
+     "**Where it belongs** is empty, and no taxonomy node is like this work's title: give at least one taxonomy "
+     "node id, e.g. `rope-scaling`."),
     ("duplicate.md",
      "This work is already in the catalogue: `papers/yarn.yaml` (id `yarn`, \"YaRN: Efficient Context Window "
      "Extension of Large Language Models\"). To add tags, links or a TL;DR, edit that file instead, or say in this "

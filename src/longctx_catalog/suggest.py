@@ -85,8 +85,7 @@ def _tags(text: str, taxonomy: Taxonomy) -> list[str]:
     """Node ids from the "Where it belongs" answer; Refusal naming the nodes that fit when a word is no node."""
     words = [w.strip().strip("`") for w in re.split(r"[,\n]+", text) if w.strip().strip("`")]
     if not words:
-        raise Refusal("**Where it belongs** is empty: give at least one taxonomy node id, e.g. `rope-scaling`.",
-                      "tag")
+        return []  # left to the catalogue's text model (see _suggested_tag)
     unknown = [w for w in words if w not in taxonomy]
     if not unknown:
         return list(dict.fromkeys(words))
@@ -101,6 +100,21 @@ def _tags(text: str, taxonomy: Taxonomy) -> list[str]:
     raise Refusal("**Where it belongs** must name taxonomy nodes by id (see taxonomy.yaml):\n"
                   + "\n".join(lines) + "\n\nEdit the issue and replace the words with node ids, separated by "
                   "commas.", "tag")
+
+
+def _suggested_tag(catalog: Catalog, text: str) -> tuple[list[str], str]:
+    """The node a form without "Where it belongs" is filed under, as `longctx add` without --tag picks it,
+    and the note saying so; Refusal when no node is like the work at all."""
+    from .similarity import Index
+
+    found = Index(catalog).suggest_tags([text])[0]
+    if not found:
+        raise Refusal("**Where it belongs** is empty, and no taxonomy node is like this work's title: give at least "
+                      "one taxonomy node id, e.g. `rope-scaling`.", "tag")
+    others = ", ".join(f"`{s.node}` ({s.confidence:.2f})" for s in found[1:])
+    note = (f"Tagged `{found[0].node}` ({found[0].confidence:.2f}) by similarity to the catalogue, since the form "
+            f"named no node{'; also close: ' + others if others else ''}. Reviewers: check the tag.")
+    return [found[0].node], note
 
 
 def suggest(catalog: Catalog, answers: dict[str, str], fetch: Fetch, today: dt.date) -> Outcome:
@@ -150,6 +164,10 @@ def _suggest(catalog: Catalog, answers: dict[str, str], fetch: Fetch, today: dt.
             found.update(batch.found)
             failures.extend(batch.failures)
         if arxiv_id in found:
+            meta = found[arxiv_id]
+            if not tags:
+                tags, note = _suggested_tag(catalog, f"{meta.title} {meta.abstract or ''}")
+                notes.append(note)
             new = from_arxiv(catalog, found, [arxiv_id], tags, None, today, extra=extra)
             notes.append(f"Title, authors and date fetched from arXiv {arxiv_id}.")
             return Outcome(new.files, new.records[0], found[arxiv_id].title, notes=notes)
@@ -162,6 +180,9 @@ def _suggest(catalog: Catalog, answers: dict[str, str], fetch: Fetch, today: dt.
                           "title and the record will be written from the form.", "title")
         notes.append(f"arXiv could not be reached ({failure.reason}); the record was written from the form. "
                      "`longctx enrich` fills in authors and date later.")
+    if not tags:
+        tags, note = _suggested_tag(catalog, f"{title} {extra.get('tldr', '')}")
+        notes.append(note)
     new = from_title(catalog, title, tags, today, arxiv_id=arxiv_id, kind=kind, extra=extra)
     return Outcome(new.files, new.records[0], title, notes=notes)
 
