@@ -109,6 +109,8 @@ def _relative_target(target: str, page: str) -> str:
 
 def _fenced_chunks(text: str) -> list[tuple[bool, str]]:
     """The text cut into (is fenced code, chunk) pieces, in order."""
+    if "```" not in text and "~~~" not in text:  # no fence at all (most pages): one piece, no line split
+        return [(False, text)] if text else []
     chunks: list[tuple[bool, list[str]]] = []
     fence: str | None = None
     for line in text.splitlines(keepends=True):
