@@ -104,6 +104,8 @@ def test_each_engine_is_run_by_its_own_module() -> None:
          "[w](https://x.org/a) [n](//cdn.example/x) [rel](x.md)"),
         ("`[c](/papers/x.md)`\n\n```\n[c](/papers/x.md)\n```\n", "a/b.md",
          "`[c](/papers/x.md)`\n\n```\n[c](/papers/x.md)\n```\n"),
+        ("`a` [x](/papers/x.md) ``[c](/papers/y.md)`` [z](/z.md) `b`", "a/b.md",
+         "`a` [x](../papers/x.md) ``[c](/papers/y.md)`` [z](../z.md) `b`"),
     ],
 )
 def test_docs_absolute_links_become_page_relative(text: str, page: str, expected: str) -> None:

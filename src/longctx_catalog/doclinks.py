@@ -12,6 +12,7 @@ resolves only relative ones.
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 
@@ -76,7 +77,7 @@ def page_relative(text: str, page: str) -> str:
         def fix(match: re.Match[str], code: list[tuple[int, int]] = code) -> str:
             raw = match.group("target")
             target = raw[1:-1] if raw.startswith("<") else raw
-            if any(start <= match.start() < end for start, end in code) or not _is_docs_absolute(target):
+            if not _is_docs_absolute(target) or _inside(code, match.start()):
                 return match.group(0)
             new = _relative_target(target, page)
             if raw.startswith("<"):
@@ -91,6 +92,12 @@ def page_relative(text: str, page: str) -> str:
 
         out.append(_LINK.sub(fix, _REF_DEF.sub(fix_ref, chunk)))
     return "".join(out)
+
+
+def _inside(spans: list[tuple[int, int]], position: int) -> bool:
+    """Whether ``position`` is inside one of ``spans`` (sorted, not overlapping: code spans in order)."""
+    i = bisect.bisect_right(spans, (position, float("inf"))) - 1
+    return i >= 0 and position < spans[i][1]
 
 
 def _is_docs_absolute(target: str) -> bool:

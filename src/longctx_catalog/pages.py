@@ -72,12 +72,18 @@ def _node_page(ids: tuple[str, ...], has_children: bool) -> str:
 @lru_cache(maxsize=1 << 14)
 def relative(from_page: str, to_path: str) -> str:
     """A link from one generated file to another (both relative to the catalogue root, POSIX, no ``..``)."""
-    here = posixpath.dirname(from_page).split("/") if "/" in from_page else []
+    here = _folders(from_page)
     there = to_path.split("/")
     common = 0
     while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
         common += 1
     return "/".join([".."] * (len(here) - common) + there[common:])
+
+
+@lru_cache(maxsize=1 << 12)
+def _folders(page: str) -> tuple[str, ...]:
+    """The folders a page is in, outermost first (a page links from there many times over)."""
+    return tuple(posixpath.dirname(page).split("/")) if "/" in page else ()
 
 
 @lru_cache(maxsize=1 << 14)
