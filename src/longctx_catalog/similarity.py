@@ -1,8 +1,8 @@
 """Which records, taxonomy nodes and arXiv listings are alike: one text model fitted on the catalogue.
 
-Everything is fitted from the catalogue as
-it is on disk — record titles, TL;DRs and cached arXiv abstracts, taxonomy titles and
-descriptions — so nothing is downloaded, and the same inputs give the same numbers.
+Everything is fitted from the catalogue as it is on disk — record titles, TL;DRs and
+cached arXiv abstracts, taxonomy titles and descriptions — so nothing is downloaded, and
+the same inputs give the same numbers.
 Three questions are answered here, for three users:
 
 - :meth:`Index.suggest_tags` — which taxonomy nodes a new text belongs to (``discover``,
