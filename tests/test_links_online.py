@@ -66,6 +66,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve("GET")
 
     def _answer(self, status: int, headers: dict[str, str] | None = None, body: bytes = b"") -> None:
+        # No longer in flight once the answer starts: the client may read it, free its slot and send
+        # its next request before this thread gets back to _serve (that counted one request twice).
+        self._leave()
         self.send_response(status)
         for key, value in (headers or {}).items():
             self.send_header(key, value)
@@ -82,11 +85,17 @@ class _Handler(BaseHTTPRequestHandler):
             srv.auth[path.split("?")[0]].add(self.headers.get("Authorization"))
             srv.in_flight += 1
             srv.max_in_flight = max(srv.max_in_flight, srv.in_flight)
+        self._counted = True
         try:
             self._route(method, path)
         finally:
-            with srv.lock:
-                srv.in_flight -= 1
+            self._leave()
+
+    def _leave(self) -> None:
+        if getattr(self, "_counted", False):
+            self._counted = False
+            with self.server.lock:
+                self.server.in_flight -= 1
 
     def _route(self, method: str, path: str) -> None:
         if path == "/ok" or path.startswith("/ok?"):
