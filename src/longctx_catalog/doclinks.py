@@ -47,7 +47,7 @@ def fix_links(text: str, source: str, repo_url: str | None) -> str:
         code = [span.span() for span in _CODE_SPAN.finditer(chunk)]
 
         def fix(match: re.Match[str], code: list[tuple[int, int]] = code) -> str:
-            if any(start <= match.start() < end for start, end in code):
+            if _inside(code, match.start()):
                 return match.group(0)  # a link written inside `code` is an example, not a link
             return _fix_link(match, source, repo_url)
 
