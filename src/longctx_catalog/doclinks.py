@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import posixpath
 import re
+from collections.abc import Callable
 
 from .pages import DOCS_DIR, relative
 
@@ -39,24 +40,15 @@ def fix_links(text: str, source: str, repo_url: str | None) -> str:
     reduced to their text otherwise, so the site has no broken link. Code (fenced
     blocks and `spans`) is left alone; a link's text may run over lines.
     """
-    out = []
-    for is_code, chunk in _fenced_chunks(text):
-        if is_code:
-            out.append(chunk)
-            continue
-        code = [span.span() for span in _CODE_SPAN.finditer(chunk)]
 
-        def fix(match: re.Match[str], code: list[tuple[int, int]] = code) -> str:
-            if _inside(code, match.start()):
-                return match.group(0)  # a link written inside `code` is an example, not a link
-            return _fix_link(match, source, repo_url)
+    def link(match: re.Match[str]) -> str:
+        return _fix_link(match, source, repo_url)
 
-        def fix_ref(match: re.Match[str]) -> str:
-            target = _site_target(match.group("target"), source, repo_url)
-            return match.group(0) if target is None else f"{match.group('lead')}{target}"
+    def ref(match: re.Match[str]) -> str:
+        target = _site_target(match.group("target"), source, repo_url)
+        return match.group(0) if target is None else f"{match.group('lead')}{target}"
 
-        out.append(_LINK.sub(fix, _REF_DEF.sub(fix_ref, chunk)))
-    return "".join(out)
+    return _rewrite(text, link, ref)
 
 
 def page_relative(text: str, page: str) -> str:
@@ -67,6 +59,29 @@ def page_relative(text: str, page: str) -> str:
     """
     if "](/" not in text and "]: /" not in text and "]:/" not in text:
         return text  # most record pages: nothing to do, and no regex pass over them
+
+    def link(match: re.Match[str]) -> str:
+        raw = match.group("target")
+        target = raw[1:-1] if raw.startswith("<") else raw
+        if not _is_docs_absolute(target):
+            return match.group(0)
+        new = _relative_target(target, page)
+        if raw.startswith("<"):
+            new = f"<{new}>"
+        return f"{match.group('bang')}[{match.group('text')}]({new}{match.group('title') or ''})"
+
+    def ref(match: re.Match[str]) -> str:
+        target = match.group("target")
+        if not _is_docs_absolute(target):
+            return match.group(0)
+        return f"{match.group('lead')}{_relative_target(target, page)}"
+
+    return _rewrite(text, link, ref)
+
+
+def _rewrite(text: str, link: Callable[[re.Match[str]], str], ref: Callable[[re.Match[str]], str]) -> str:
+    """``text`` with each inline link or image passed through ``link`` and each reference definition
+    through ``ref``; fenced code blocks and links inside `code spans` are left as written (examples)."""
     out = []
     for is_code, chunk in _fenced_chunks(text):
         if is_code:
@@ -74,23 +89,10 @@ def page_relative(text: str, page: str) -> str:
             continue
         code = [span.span() for span in _CODE_SPAN.finditer(chunk)]
 
-        def fix(match: re.Match[str], code: list[tuple[int, int]] = code) -> str:
-            raw = match.group("target")
-            target = raw[1:-1] if raw.startswith("<") else raw
-            if not _is_docs_absolute(target) or _inside(code, match.start()):
-                return match.group(0)
-            new = _relative_target(target, page)
-            if raw.startswith("<"):
-                new = f"<{new}>"
-            return f"{match.group('bang')}[{match.group('text')}]({new}{match.group('title') or ''})"
+        def outside_code(match: re.Match[str], code: list[tuple[int, int]] = code) -> str:
+            return match.group(0) if _inside(code, match.start()) else link(match)
 
-        def fix_ref(match: re.Match[str]) -> str:
-            target = match.group("target")
-            if not _is_docs_absolute(target):
-                return match.group(0)
-            return f"{match.group('lead')}{_relative_target(target, page)}"
-
-        out.append(_LINK.sub(fix, _REF_DEF.sub(fix_ref, chunk)))
+        out.append(_LINK.sub(outside_code, _REF_DEF.sub(ref, chunk)))
     return "".join(out)
 
 
