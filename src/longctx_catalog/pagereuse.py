@@ -11,6 +11,9 @@ their inputs are the same:
   HTML, table of contents, title and anchors instead. Its key is the page's markdown,
   front matter and the markdown settings; the other files its links were resolved
   against are recorded while it renders and looked up again before the entry is used.
+  A page with one long table (the technique table) is converted in pieces of rows
+  (:mod:`longctx_catalog.bigtables`), each cached the same way, so an edit to one row
+  re-converts only its piece.
 - the theme template (navigation, header, footer around the HTML): the stored output
   is returned for a hit. Its key is the page's content key, its place in the site and
   the site's shape (config, theme overrides, every navigation entry with its title).
@@ -29,14 +32,16 @@ child that fails only leaves its pages to be made here.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import bigtables
 from .parallel import Deferred
 from .sitecache import PageCache, digest, files_digest, stable_repr
 
@@ -87,6 +92,7 @@ class Reuse:
         self._children: dict[str, Deferred[dict[tuple[str, bytes], bytes]]] = {}  # src_uri -> its child
         self.enabled = False
         self.render_base = b""
+        self.in_pieces = False  # whether long tables may be converted in pieces (bigtables.py)
         self.site_key: bytes | None = None
         self.content_keys: dict[str, bytes] = {}  # src_uri -> key of what the page's HTML was made from
         self._nav: Any = None
@@ -107,6 +113,7 @@ class Reuse:
             "validation": config["validation"],
             "use_directory_urls": config["use_directory_urls"],
         }))
+        self.in_pieces = bigtables.extension_names(config["markdown_extensions"]) <= bigtables.SAFE_EXTENSIONS
         if self._warnings not in self._logger.handlers:
             self._logger.addHandler(self._warnings)
         return config
@@ -158,7 +165,54 @@ class Reuse:
 
         files.get_file_from_path = get_file_from_path
         self._recording = (page, key, lookups, self._warnings.count)
+        pieces = bigtables.split(markdown) if self.in_pieces else None
+        if pieces:
+            def render_pieces(config: Any, files: Any) -> None:
+                del page.render  # back to the class's method
+                self._render_pieces(page, markdown, pieces, lookups, config, files)
+
+            page.render = render_pieces
         return markdown
+
+    def _render_pieces(self, page: Any, markdown: str, pieces: list[str], lookups: list[tuple[str, Any]],
+                       config: Any, files: Any) -> None:
+        """``page.render`` for a page with a long table: each piece from the cache or converted alone."""
+        begin = len(lookups)
+        parts: list[_Rendered] = []
+        for piece in pieces:
+            key = self._render_key(page, piece)
+            entry = self.cache.get("render", key)
+            if isinstance(entry, _Rendered) and self._restored_links(entry, page, files) is not False:
+                lookups.extend(entry.lookups)
+                parts.append(entry)
+                continue
+            start = len(lookups)
+            page.markdown = piece
+            try:
+                with _held_logs() as held:
+                    page.render(config, files)
+            finally:
+                page.markdown = markdown
+            if held:
+                break  # the whole page is converted below, so each warning is said once
+            links = None
+            if page.links_to_anchors is not None:
+                links = {target.src_uri: dict(anchors) for target, anchors in page.links_to_anchors.items()}
+            entry = _Rendered(page.content, page.toc, page._title_from_render, set(page.present_anchor_ids or ()),
+                              links, tuple(lookups[start:]))
+            self.cache.put("render", key, entry)
+            parts.append(entry)
+        whole = _joined(parts) if len(parts) == len(pieces) else None
+        links = self._restored_links(whole, page, files) if whole is not None else False
+        if whole is None or links is False:
+            del lookups[begin:]
+            page.render(config, files)
+            return
+        page.content = whole.content
+        page.toc = whole.toc
+        page._title_from_render = whole.title
+        page.present_anchor_ids = set(whole.anchors)
+        page.links_to_anchors = links
 
     def on_page_content(self, html: str, page: Any, config: Any, files: Any) -> str:
         if self._recording is None or self._recording[0] is not page:
@@ -338,6 +392,42 @@ class Reuse:
 
     def warnings_seen(self) -> int:
         return self._warnings.count
+
+
+def _joined(parts: list[_Rendered]) -> _Rendered | None:
+    """The pieces of one page as one page; None when they do not agree on what they share."""
+    content = bigtables.join([part.content for part in parts])
+    first = parts[0]
+    if content is None or any(str(part.toc) != str(first.toc) or part.title != first.title for part in parts):
+        return None
+    links: dict[str, dict[str, str]] | None = None
+    for part in parts:
+        if part.links is not None:
+            links = links if links is not None else {}
+            for uri, anchors in part.links.items():
+                mine = links.setdefault(uri, {})
+                for anchor, written in anchors.items():
+                    mine.setdefault(anchor, written)
+    return _Rendered(content, first.toc, first.title, set().union(*(part.anchors for part in parts)), links,
+                     tuple(lookup for part in parts for lookup in part.lookups))
+
+
+@contextlib.contextmanager
+def _held_logs() -> Iterator[list[logging.LogRecord]]:
+    """Hold back what MkDocs logs while a piece converts (the caller converts the page whole if anything was)."""
+    logger = logging.getLogger("mkdocs")
+    held: list[logging.LogRecord] = []
+
+    class Hold(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            held.append(record)
+
+    handlers, propagate = logger.handlers[:], logger.propagate
+    logger.handlers, logger.propagate = [Hold(logging.WARNING)], False
+    try:
+        yield held
+    finally:
+        logger.handlers, logger.propagate = handlers, propagate
 
 
 class _Env:
