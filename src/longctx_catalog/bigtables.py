@@ -41,7 +41,7 @@ def extension_names(extensions: list[object]) -> set[str]:
     return names
 
 
-def split(markdown: str) -> list[str] | None:
+def split(markdown: str, min_rows: int = MIN_ROWS, piece_rows: int = PIECE_ROWS) -> list[str] | None:
     """The page cut into pieces around its longest table's rows, or None when it has no long table."""
     lines = markdown.split("\n")
     best: tuple[int, int] | None = None  # first row, end of the table (exclusive)
@@ -63,14 +63,14 @@ def split(markdown: str) -> list[str] | None:
             index = end
             continue
         index += 1
-    if best is None or best[1] - best[0] < MIN_ROWS:
+    if best is None or best[1] - best[0] < min_rows:
         return None
     first, end = best
     if any("tbody" in lines[row] for row in range(first, end)):
         return None  # join finds the rows by the table's <tbody>: a row must not say it
     before, after = lines[:first], lines[end:]
-    return ["\n".join(before + lines[start:min(start + PIECE_ROWS, end)] + after)
-            for start in range(first, end, PIECE_ROWS)]
+    return ["\n".join(before + lines[start:min(start + piece_rows, end)] + after)
+            for start in range(first, end, piece_rows)]
 
 
 def join(pieces: list[str]) -> str | None:
