@@ -248,8 +248,9 @@ def render_catalog(
     record pages too, no README regions and no ownership line (the pages go to the
     site's staging folder, never to ``docs/``). ``env``, when given, must be of the
     same mode. ``parallel=True`` renders the pages that list every record in full (the
-    timeline and the technique table) in a forked child meanwhile (see
-    :mod:`.parallel`); callers that already render in a child leave it off.
+    timeline and the technique table) in a forked child meanwhile, and half the record
+    pages in another (see :mod:`.parallel`); callers that already render in a child, or
+    run beside threads (fork copies no thread but their locks), leave it off.
     """
     with _gc_paused():
         return _render(catalog, env, progress, site, parallel)
@@ -322,19 +323,31 @@ def _render(
 
     offloaded = [page for page in pages if _offloaded(page.path)] if parallel else []
     from_child = Deferred(lambda: {page.path: render_page(page) for page in offloaded}) if offloaded else None
+    # With ``parallel``, the second half of the record pages (a site has one per record) is
+    # rendered by a second child, started once the pages they link to are rendered.
+    records = [page for page in pages if "record" in page.context]
+    second_half = {page.path for page in records[len(records) // 2:]} if parallel and len(records) > 1 else set()
+    from_records_child: Deferred[dict[str, str]] | None = None
     out: dict[str, str] = {}
     try:
         for page in progress(pages) if progress else pages:
-            if "record" in page.context and not anchors:
+            if page is (records[0] if records else None):
                 anchors.update({path: {html.unescape(a) for a in _ANCHOR.findall(text)} for path, text in out.items()})
+                if second_half:
+                    from_records_child = Deferred(
+                        lambda: {page.path: render_page(page) for page in records if page.path in second_half})
             if from_child and _offloaded(page.path):
                 out.update(from_child.result())
                 from_child = None
+            if from_records_child and page.path in second_half:
+                out.update(from_records_child.result())
+                from_records_child = None
             if page.path not in out:
                 out[page.path] = render_page(page)
     finally:
-        if from_child:
-            from_child.cancel()
+        for child in (from_child, from_records_child):
+            if child:
+                child.cancel()
     # The child's pages arrived together: put every page back in plan order.
     out = {page.path: out[page.path] for page in pages}
     regions = {name: render([f"readme-{name}.md.j2"], {"page": "README.md"})

@@ -361,13 +361,26 @@ class Prepared:
         return extra_inputs(self.config)
 
 
-def prepare_site(catalog: Catalog, site_pages: dict[str, str]) -> tuple[Prepared | None, list[Diagnostic]]:
-    """Stage the site rendered as ``site_pages`` (``render_catalog(..., site=True)``); nothing else is written."""
+def catalogue_extras(catalog: Catalog) -> tuple[dict[str, str] | None, list[Diagnostic]]:
+    """:func:`extra_site_files` with the catalogue's own site config (for a child to make beforehand)."""
+    config, diags = read_site_config(catalog.root)
+    if config is None:
+        return None, diags
+    return extra_site_files(catalog, config)
+
+
+def prepare_site(catalog: Catalog, site_pages: dict[str, str],
+                 extras: tuple[dict[str, str] | None, list[Diagnostic]] | None = None,
+                 ) -> tuple[Prepared | None, list[Diagnostic]]:
+    """Stage the site rendered as ``site_pages`` (``render_catalog(..., site=True)``); nothing else is written.
+
+    ``extras``: what :func:`catalogue_extras` gave, when it was made already (in a child).
+    """
     root = catalog.root
     config, diags = read_site_config(root)
     if config is None:
         return None, diags
-    extras, warnings = extra_site_files(catalog, config)
+    extras, warnings = extras if extras is not None else extra_site_files(catalog, config)
     if extras is None:
         return None, warnings
     site_pages = {**site_pages, **{f"{DOCS_DIR}/{rel}": text for rel, text in extras.items()}}

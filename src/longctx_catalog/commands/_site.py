@@ -43,21 +43,31 @@ def print_problems(diagnostics: list) -> None:  # type: ignore[type-arg]
         click.echo(format_text(diagnostics), nl=False, err=True)
 
 
-def stage_site(catalog: Catalog, *, quiet: bool = False) -> Prepared:
-    """Render the site-mode pages and record pages, and stage them; DataProblem (exit 1) on any problem."""
+def stage_site(catalog: Catalog, *, quiet: bool = False, parallel: bool = False) -> Prepared:
+    """Render the site-mode pages and record pages, and stage them; DataProblem (exit 1) on any problem.
+
+    ``parallel``: render in forked children too (:func:`..render.render_catalog`); never beside threads.
+    """
+    from ..parallel import Deferred
     from ..render import RenderError, render_catalog
-    from ..staging import prepare_site
+    from ..staging import catalogue_extras, prepare_site
 
     def progress(pages):  # type: ignore[no-untyped-def]
         with click.progressbar(pages, label="Rendering site pages", file=sys.stderr) as bar:
             yield from bar
 
+    # The explorer's data, the feeds and the downloads need no page: a child makes them meanwhile.
+    extras = Deferred(lambda: catalogue_extras(catalog)) if parallel else None
     try:
-        rendered = render_catalog(catalog, site=True, progress=None if quiet else progress)
-    except RenderError as err:
+        rendered = render_catalog(catalog, site=True, progress=None if quiet else progress, parallel=parallel)
+    except BaseException as err:
+        if extras:
+            extras.cancel()
+        if not isinstance(err, RenderError):
+            raise
         print_problems(err.diagnostics)
         raise DataProblem("the site was not built; fix the problem above") from None
-    prepared, diags = prepare_site(catalog, rendered.pages)
+    prepared, diags = prepare_site(catalog, rendered.pages, extras.result() if extras else None)
     if prepared is None:
         print_problems(diags)
         raise DataProblem(f"{len(diags)} problem(s); the site was not built") from None

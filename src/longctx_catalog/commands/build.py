@@ -82,7 +82,7 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
     # anything is written.
     committed = Deferred(lambda: _committed_pages(catalog))
     try:
-        prepared = stage_site(catalog)
+        prepared = stage_site(catalog, parallel=True)
     except BaseException:
         committed.cancel()
         raise
