@@ -88,16 +88,22 @@ def _replace(path: Path, pattern: str, new: str) -> None:
 # The edits
 
 
+def _paper(root: Path, n: int) -> Path:
+    """One of PAPERS still there (delete_record may have removed one; never more)."""
+    there = [root / "papers" / f"{name}.yaml" for name in PAPERS if (root / "papers" / f"{name}.yaml").is_file()]
+    return there[n % len(there)]
+
+
 def edit_tldr(root: Path, n: int) -> None:
-    _replace(root / "papers" / f"{PAPERS[n % 3]}.yaml", r"^tldr: .*$", f"tldr: A summary rewritten for the {n}th time.")
+    _replace(_paper(root, n), r"^tldr: .*$", f"tldr: A summary rewritten for the {n}th time.")
 
 
 def retitle(root: Path, n: int) -> None:
-    _replace(root / "papers" / f"{PAPERS[n % 3]}.yaml", r"^title: .*$", f"title: 'A Retitled Work, Take {n}'")
+    _replace(_paper(root, n), r"^title: .*$", f"title: 'A Retitled Work, Take {n}'")
 
 
 def retag(root: Path, n: int) -> None:
-    _replace(root / "papers" / f"{PAPERS[n % 3]}.yaml", r"^tags: .*$", f"tags: [{LEAVES[n % len(LEAVES)]}]")
+    _replace(_paper(root, n), r"^tags: .*$", f"tags: [{LEAVES[n % len(LEAVES)]}]")
 
 
 def add_record(root: Path, n: int) -> None:
