@@ -4,6 +4,10 @@ The staged folder (:mod:`longctx_catalog.staging`) is built in-process, so MkDoc
 warnings become located diagnostics instead of log lines, and pages are counted for
 a progress bar. The site is built into a fresh folder beside the target and swapped
 in only when the build succeeded: a failed build leaves the previous site as it was.
+With ``patch``, a file MkDocs would write that the previous site already holds byte
+for byte is not written: the fresh folder gets only what changed, and the update is
+a :class:`~.transaction.SitePatch` (an edit rewrites a few files of thousands, instead
+of creating and deleting a whole site's folders).
 
 Output is deterministic: MkDocs stamps the sitemap with the build date, so
 ``SOURCE_DATE_EPOCH`` is set to the catalogue's latest ``added`` date (unless the
@@ -20,6 +24,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import tempfile
 import threading
 import time
@@ -28,8 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Location
+from .sitedir import looks_like_a_site
 from .staging import Stage
-from .transaction import swap_in, sweep_site_temps
+from .transaction import SitePatch, apply_patch, swap_in, sweep_site_temps
 
 ProgressFactory = Callable[[int], "contextlib.AbstractContextManager[Callable[[], None]]"]
 
@@ -225,6 +231,7 @@ class Built:
     fresh: Path | None = None  # the built folder, when build_site was told not to put it in place
     reused: int = 0  # cached results used (pages, their HTML, their search entries)
     made: int = 0  # results made afresh
+    patch: SitePatch | None = None  # with ``patch`` and ``replace=False``: the update to make (``fresh`` is its)
 
 
 def build_site(
@@ -237,6 +244,7 @@ def build_site(
     progress: ProgressFactory | None = None,
     replace: bool = True,
     cache: Path | None = None,
+    patch: bool = False,
 ) -> Built:
     """Build the staged site into ``site_dir``. Raises SiteError (with strict, on any MkDocs warning).
 
@@ -247,20 +255,24 @@ def build_site(
     the same file are taken from it (:mod:`longctx_catalog.sitecache`), and the file is
     updated when the build succeeded (its entries are keyed by content, so a site that
     is then not put in place leaves nothing wrong in it).
+    With ``patch``, when ``site_dir`` holds a site already, only the files that differ
+    from it are written (see the module docstring); with ``replace=False`` the caller
+    then makes ``Built.patch``.
     """
     from .sitecache import PageCache
 
     if cache is None:
-        return _build_site(stage, site_dir, locate, strict, epoch, progress, replace, None)
+        return _build_site(stage, site_dir, locate, strict, epoch, progress, replace, None, patch)
     with PageCache(cache) as pages:
-        built = _build_site(stage, site_dir, locate, strict, epoch, progress, replace, pages)
+        built = _build_site(stage, site_dir, locate, strict, epoch, progress, replace, pages, patch)
         pages.commit()
         built.reused, built.made = pages.hits, pages.misses
     return built
 
 
 def _build_site(stage: Stage, site_dir: Path, locate: Locator, strict: bool, epoch: int | None,
-                progress: ProgressFactory | None, replace: bool, pages_cache) -> Built:  # type: ignore[no-untyped-def]
+                progress: ProgressFactory | None, replace: bool, pages_cache,  # type: ignore[no-untyped-def]
+                patch: bool) -> Built:
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, BuildError
 
@@ -272,6 +284,8 @@ def _build_site(stage: Stage, site_dir: Path, locate: Locator, strict: bool, epo
     try:
         with _source_date(epoch):
             config = _load_config(stage, fresh, strict, locate)
+            base = site_dir if patch and _patchable(config) and site_dir.is_dir() and looks_like_a_site(site_dir) \
+                else None
             pages = sum(1 for _ in stage.docs.rglob("*.md"))
             with (progress(pages) if progress else contextlib.nullcontext(lambda: None)) as tick, \
                     _mkdocs_logs() as logs:
@@ -280,7 +294,8 @@ def _build_site(stage: Stage, site_dir: Path, locate: Locator, strict: bool, epo
                 if pages_cache is not None:
                     config.plugins["longctx/reuse"] = _reuse_plugin(pages_cache, stage.overrides)
                 try:
-                    build(config)
+                    with _unchanged_not_written(fresh, base) as produced:
+                        build(config)
                 except (Abort, BuildError) as err:
                     problems = _diagnostics(logs.records, locate)
                     raise SiteError(problems or [Diagnostic.make(locate.config_location(), "LC801",
@@ -289,6 +304,12 @@ def _build_site(stage: Stage, site_dir: Path, locate: Locator, strict: bool, epo
                 if problems and strict:
                     raise SiteError(problems)
         elapsed = time.perf_counter() - start
+        if base is not None:
+            update = SitePatch(fresh, site_dir, _to_remove(site_dir, produced | set(_written(fresh))))
+            if not replace:
+                return Built(elapsed, problems, fresh, patch=update)
+            apply_patch(update)
+            return Built(elapsed, problems)
         if not replace:
             return Built(elapsed, problems, fresh)
         old = swap_in(fresh, site_dir)
@@ -298,6 +319,97 @@ def _build_site(stage: Stage, site_dir: Path, locate: Locator, strict: bool, epo
     if old != site_dir:
         shutil.rmtree(old, ignore_errors=True)
     return Built(elapsed, problems)
+
+
+# What may run during a patched build: these write every file through mkdocs.utils (or
+# into the fresh folder, where it is found) and read nothing back from the site folder.
+# A hook or another plugin might read a file the patch did not write: a full build then.
+_PATCH_SAFE_PLUGINS = {"search", "material/search"}
+
+
+def _patchable(config) -> bool:  # type: ignore[no-untyped-def]
+    return all(name in _PATCH_SAFE_PLUGINS or name.startswith("longctx/") for name in config.plugins) \
+        and not config.get("hooks")
+
+
+@contextlib.contextmanager
+def _unchanged_not_written(fresh: Path, base: Path | None) -> Iterator[set[str]]:
+    """While MkDocs builds into ``fresh``, a file that ``base`` already holds byte for byte
+    is only noted (in the set yielded), not written; with no ``base``, nothing changes."""
+    produced: set[str] = set()
+    if base is None:
+        yield produced
+        return
+    from mkdocs import utils
+
+    write, copy = utils.write_file, utils.copy_file
+    prefix = str(fresh) + os.sep
+
+    def unchanged(output_path: str, content: Callable[[], bytes]) -> bool:
+        path = os.path.abspath(output_path)
+        if not path.startswith(prefix):
+            return False
+        rel = path[len(prefix):]
+        produced.add(rel)
+        return _holds(base / rel, content)
+
+    def write_file(content: bytes, output_path: str) -> None:
+        if not unchanged(output_path, lambda: content):
+            write(content, output_path)
+
+    def copy_file(source_path: str, output_path: str) -> None:
+        if os.path.isdir(output_path) or not unchanged(output_path, Path(source_path).read_bytes):
+            copy(source_path, output_path)
+
+    utils.write_file, utils.copy_file = write_file, copy_file
+    try:
+        yield produced
+    finally:
+        utils.write_file, utils.copy_file = write, copy
+
+
+def _holds(path: Path, content: Callable[[], bytes]) -> bool:
+    """Whether ``path`` is a regular file holding ``content()`` (sizes compared first)."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        data = content()
+        return st.st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _written(folder: Path) -> Iterator[str]:
+    for dirpath, _, filenames in os.walk(folder):
+        for name in filenames:
+            yield os.path.relpath(os.path.join(dirpath, name), folder)
+
+
+def _to_remove(site_dir: Path, produced: set[str]) -> list[str]:
+    """What ``site_dir`` holds that the site built as ``produced`` (relative file paths) does
+    not: files, whole folders, and anything where a produced file or folder must go."""
+    folders = {os.path.dirname(rel) for rel in produced}
+    for rel in list(folders):
+        while rel:
+            rel = os.path.dirname(rel)
+            folders.add(rel)
+    out: list[str] = []
+
+    def walk(folder: str) -> None:
+        with os.scandir(site_dir / folder) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                rel = os.path.join(folder, entry.name) if folder else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if rel in folders:
+                        walk(rel)
+                    else:
+                        out.append(rel)
+                elif rel not in produced:
+                    out.append(rel)
+
+    walk("")
+    return out
 
 
 def serve_site(

@@ -16,6 +16,11 @@ and new pages mixed. So a change goes in three steps:
    longer running and completes the renames: every temporary file was complete
    before the journal was written, so the result is the whole new set.
 
+A site update is either a whole new folder swapped in (two renames) or, when only
+some of its files changed, a :class:`SitePatch`: the new and changed files renamed
+into the site folder one by one and the files no build makes any more moved out,
+each old file kept aside (``.site.old-<pid>``) until the end so a failure puts it back.
+
 Temporary names carry the writer's process id (``.page.md.<pid>-xxxx.tmp``,
 ``.site.new-<pid>-xxxx``), so :func:`recover` removes what dead processes left behind
 without touching the files of a run still going. Commits hold a lock (``flock`` on the root folder), so two runs
@@ -70,12 +75,87 @@ class _Step:
 
 
 @dataclass
+class SitePatch:
+    """A site update as files: ``fresh`` holds the new and changed files (``site_dir``'s
+    layout); ``remove`` names what to take out of ``site_dir`` first (files and whole
+    folders no build makes now, or in the way of a new file): ``site_dir`` then holds
+    exactly the built site."""
+
+    fresh: Path
+    site_dir: Path
+    remove: list[str]
+
+    def backup(self) -> Path:
+        """Where the old files wait until the update is through (swept if the run dies)."""
+        return self.site_dir.with_name(f".{self.site_dir.name}.old-{os.getpid()}")
+
+
+def _patch_moves(patch: SitePatch, backup: Path) -> Iterator[tuple[Path, Path]]:
+    """The renames of ``patch``, in order, as they are about to be made (made lazily: the
+    fresh files are listed after the removals)."""
+    for rel in patch.remove:
+        yield patch.site_dir / rel, backup / rel
+    for rel in _files(patch.fresh):
+        target = patch.site_dir / rel
+        if os.path.lexists(target):
+            yield target, backup / rel
+        yield patch.fresh / rel, target
+
+
+def _files(folder: Path) -> list[str]:
+    """Every file (not folder) under ``folder``, relative, sorted."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        rel = os.path.relpath(dirpath, folder)
+        out.extend(name if rel == "." else os.path.join(rel, name) for name in sorted(filenames))
+    return out
+
+
+def _move(source: Path, target: Path, made: list[Path]) -> None:
+    """Rename ``source`` to ``target``, making its folders (noted in ``made``, outermost first)."""
+    missing = []
+    folder = target.parent
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        folder.mkdir()
+        made.append(folder)
+    os.replace(source, target)
+
+
+def apply_patch(patch: SitePatch) -> None:
+    """Make the site update of ``patch``, or (on an error) none of it; re-raises after putting back."""
+    backup = patch.backup()
+    shutil.rmtree(backup, ignore_errors=True)
+    done: list[tuple[Path, Path]] = []
+    made: list[Path] = []
+    try:
+        for source, target in _patch_moves(patch, backup):
+            _move(source, target, made)
+            done.append((source, target))
+    except BaseException:
+        for source, target in reversed(done):
+            with contextlib.suppress(OSError):
+                os.replace(target, source)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    finally:
+        shutil.rmtree(backup, ignore_errors=True)
+    shutil.rmtree(patch.fresh, ignore_errors=True)
+
+
+@dataclass
 class Transaction:
     """A prepared set of changes under ``root``; see the module docstring."""
 
     root: Path
     steps: list[_Step] = field(default_factory=list)
     site: tuple[Path, Path] | None = None  # (the freshly built folder, the site folder it replaces)
+    site_patch: SitePatch | None = None  # or the site's changed files only
 
     @classmethod
     def prepare(cls, root: Path, changes: Mapping[Path, bytes | None]) -> Transaction:
@@ -103,16 +183,19 @@ class Transaction:
                 step.temp.unlink(missing_ok=True)
         if self.site is not None:
             shutil.rmtree(self.site[0], ignore_errors=True)
+        if self.site_patch is not None:
+            shutil.rmtree(self.site_patch.fresh, ignore_errors=True)
 
     def commit(self) -> None:
         """Make every change, or (on an error) none; re-raises the error after putting things back."""
-        if not self.steps and self.site is None:
+        if not self.steps and self.site is None and self.site_patch is None:
             return  # nothing to do: no journal, no lock, no cache folder
         journal = self.root / JOURNAL_DIR / f"{os.getpid()}.json"
         with _locked(self.root):
             _write_journal(journal, self)
             done: list[_Step] = []
             swapped: Path | None = None
+            patched = False
             try:
                 if self.site is not None:
                     swapped = swap_in(*self.site)
@@ -122,7 +205,11 @@ class Transaction:
                     else:
                         step.target.unlink(missing_ok=True)
                     done.append(step)
+                if self.site_patch is not None:  # last: it puts itself back when it fails
+                    apply_patch(self.site_patch)
+                    patched = True
             except BaseException:
+                assert not patched
                 for step in reversed(done):
                     _put_back(step)
                 if self.site is not None and swapped is not None:
@@ -186,8 +273,10 @@ def _swap_back(site_dir: Path, old: Path, fresh: Path) -> None:
 
 
 def _write_journal(journal: Path, txn: Transaction) -> None:
+    patch = txn.site_patch
     data = {
         "site": [str(p) for p in txn.site] if txn.site else None,
+        "patch": [str(patch.fresh), str(patch.site_dir), patch.remove] if patch else None,
         "steps": [[str(s.target), str(s.temp) if s.temp else None] for s in txn.steps],
     }
     journal.parent.mkdir(parents=True, exist_ok=True)
@@ -266,6 +355,7 @@ def _roll_forward(journal: Path) -> list[str]:
     try:
         data = json.loads(journal.read_text(encoding="utf-8"))
         site = data["site"]
+        patch = data.get("patch")
         steps = [(Path(t), Path(p) if p else None) for t, p in data["steps"]]
     except (OSError, ValueError, KeyError, TypeError):
         journal.unlink(missing_ok=True)
@@ -279,6 +369,8 @@ def _roll_forward(journal: Path) -> list[str]:
                 if old != site_dir:
                     shutil.rmtree(old, ignore_errors=True)
                 done.append(f"completed the interrupted site update of {site_dir}")
+    if patch:
+        done.extend(_finish_patch(SitePatch(Path(patch[0]), Path(patch[1]), list(patch[2]))))
     for target, temp in steps:
         with contextlib.suppress(OSError):
             if temp is None:
@@ -290,6 +382,28 @@ def _roll_forward(journal: Path) -> list[str]:
             done.append(f"completed the interrupted update of {target}")
     _drop_journal(journal)
     return done
+
+
+def _finish_patch(patch: SitePatch) -> list[str]:
+    """Complete a site patch a killed run had begun: every fresh file was complete before the
+    journal was written, and both kinds of step can be redone (a moved file is gone from
+    where it was)."""
+    if not patch.fresh.is_dir():
+        return []
+    with contextlib.suppress(OSError):
+        for rel in patch.remove:
+            path = patch.site_dir / rel
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            elif os.path.lexists(path):
+                path.unlink()
+        for rel in _files(patch.fresh):
+            target = patch.site_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(patch.fresh / rel, target)
+        shutil.rmtree(patch.fresh, ignore_errors=True)
+        return [f"completed the interrupted site update of {patch.site_dir}"]
+    return []
 
 
 def _sweep(folder: Path, *, recursive: bool) -> list[str]:

@@ -111,7 +111,8 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
     if force:
         cache.unlink(missing_ok=True)
     try:
-        reuse = {"cache": cache} if engine == "mkdocs" else {}  # the page cache is MkDocs'
+        # The page cache, and writing only the files that changed, are MkDocs'.
+        reuse = {"cache": cache, "patch": True} if engine == "mkdocs" else {}
         built = builder(engine)(prepared.stage, prepared.config.site_dir, locate, strict=True,
                                 epoch=date_epoch(added), progress=page_progress, replace=False, **reuse)
     except SiteError as err:
@@ -127,7 +128,10 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
 
     step(display_name(engine))
     assert built.fresh is not None
-    transaction.site = (built.fresh, prepared.config.site_dir)
+    if built.patch is not None:
+        transaction.site_patch = built.patch
+    else:
+        transaction.site = (built.fresh, prepared.config.site_dir)
     try:
         transaction.commit()
     except OSError as err:
