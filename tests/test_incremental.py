@@ -318,3 +318,64 @@ def test_page_cache_entries_read_back_only_as_written(tmp_path: Path) -> None:
         cache.commit()
     with PageCache(path, versions="v2") as cache:
         assert cache.get("page", b"k1") == "fresh"
+
+
+# ---------------------------------------------------------------------------------
+# Patch mode: a build writes only the files that changed into site/
+
+
+def _marks(site: Path) -> dict[str, tuple[int, int]]:
+    """Each file of ``site`` by relative path, with its inode and modification time."""
+    return {p.relative_to(site).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in site.rglob("*") if p.is_file()}
+
+
+def test_an_edit_rewrites_only_the_files_it_changed(base: Path, tmp_path: Path) -> None:
+    root = _start(base, tmp_path)
+    before = _marks(root / "site")
+    edit_tldr(root, 0)  # yarn: its page, the sections and views listing it, the search index
+    _build(root)
+    after = _marks(root / "site")
+    assert sorted(after) == sorted(before)
+    rewritten = {name for name in after if after[name] != before[name]}
+    assert {"papers/yarn/index.html", "search/search_index.json"} <= rewritten
+    assert "papers/longlora/index.html" not in rewritten and "sitemap.xml" not in rewritten
+    assert not any(name.startswith("assets/") for name in rewritten)
+    assert len(rewritten) <= 20, sorted(rewritten)
+    _assert_same_sites(root / "site", _cold_copy(root, tmp_path / "cold") / "site")
+
+
+def test_whatever_else_site_holds_is_put_right(base: Path, tmp_path: Path) -> None:
+    """Stray files, folders, links, a hand-edited page, a folder where a file goes and a file
+    where a folder goes: the next build leaves site/ exactly the cold build, and nothing a link
+    pointed to is touched."""
+    root = _start(base, tmp_path)
+    site = root / "site"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "404.html").write_bytes((site / "404.html").read_bytes())
+    (site / "stray.html").write_text("left by hand", encoding="utf-8")
+    (site / ".hidden").write_text("hidden", encoding="utf-8")
+    (site / "old-section" / "deep").mkdir(parents=True)
+    (site / "old-section" / "deep" / "index.html").write_text("an old page", encoding="utf-8")
+    (site / "papers-link").symlink_to(root / "papers")  # removed; the papers it points to stay
+    (site / "404.html").unlink()
+    (site / "404.html").symlink_to(outside / "404.html")  # the right bytes, but a link out of the site
+    (site / "papers" / "longlora" / "index.html").write_text("hand-edited", encoding="utf-8")
+    (site / "sitemap.xml").unlink()
+    (site / "sitemap.xml").mkdir()
+    (site / "sitemap.xml" / "inside").write_text("a folder in the way", encoding="utf-8")
+    shutil.rmtree(site / "papers" / "yarn")
+    (site / "papers" / "yarn").write_text("a file in the way", encoding="utf-8")
+    papers = sorted(p.name for p in (root / "papers").iterdir())
+    assets = {name: mark for name, mark in _marks(site).items() if name.startswith("assets/")}
+
+    result = run_longctx(root, "build", "--force")
+    assert result.returncode == 0, result.stderr
+    _assert_same_sites(site, _cold_copy(root, tmp_path / "cold") / "site")
+    assert not [p for p in site.rglob("*") if p.is_symlink()]
+    assert not (site / ".hidden").exists()
+    assert sorted(p.name for p in (root / "papers").iterdir()) == papers
+    assert (outside / "404.html").read_bytes() == (site / "404.html").read_bytes()
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".site")]
+    assert {name: _marks(site)[name] for name in assets} == assets  # patched in place, not a new site

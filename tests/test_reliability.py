@@ -24,7 +24,7 @@ from conftest import GOOD_RECORD, MINI_TAXONOMY, REPO, make_site_catalogue, site
 from longctx_catalog.cli import cli
 from longctx_catalog.fingerprint import fingerprint, is_up_to_date
 from longctx_catalog.markdown import trusted_markdown
-from longctx_catalog.transaction import JOURNAL_DIR, Transaction, recover, sweep_site_temps
+from longctx_catalog.transaction import JOURNAL_DIR, SitePatch, Transaction, apply_patch, recover, sweep_site_temps
 from longctx_catalog.validate import load_catalog
 
 
@@ -156,6 +156,41 @@ def test_a_commit_failing_midway_puts_back_every_file_and_the_site(tmp_path: Pat
     assert not (root / JOURNAL_DIR / f"{os.getpid()}.json").exists()
 
 
+def _write(folder: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text, encoding="utf-8")
+
+
+def test_a_site_patch_failing_midway_puts_back_the_site_and_the_fresh_files(tmp_path: Path) -> None:
+    """A patch whose last rename fails (a file of the site where a fresh file needs a folder):
+    the renames made before it are undone, the folders it made removed."""
+    site, fresh = tmp_path / "site", tmp_path / ".site.new-1-test"
+    _write(site, {"a.html": "old a", "gone.html": "old page", "keep.html": "kept", "x": "a file in the way"})
+    _write(fresh, {"a.html": "new a", "new/c.html": "new c", "x/y.html": "blocked"})
+    site_before, fresh_before = _tree(site), _tree(fresh)
+    with pytest.raises(NotADirectoryError):
+        apply_patch(SitePatch(fresh, site, ["gone.html"]))  # "x" not removed: x/y.html cannot go in
+    assert _tree(site) == site_before and not (site / "new").exists()
+    assert _tree(fresh) == fresh_before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.new-1-test", "site"]  # the backup gone
+
+
+def test_a_site_patch_removes_moves_in_and_keeps_the_rest(tmp_path: Path) -> None:
+    site, fresh = tmp_path / "site", tmp_path / ".site.new-1-test"
+    _write(site, {"a.html": "old a", "gone.html": "old", "old/z.html": "old", "keep.html": "kept", "x": "file"})
+    _write(fresh, {"a.html": "new a", "new/c.html": "new c", "x/y.html": "y"})
+    kept = (site / "keep.html").stat().st_ino
+    apply_patch(SitePatch(fresh, site, ["gone.html", "old", "x"]))
+    assert _tree(site) == _tree_of({"a.html": "new a", "keep.html": "kept", "new/c.html": "new c", "x/y.html": "y"})
+    assert (site / "keep.html").stat().st_ino == kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # fresh and the backup gone
+
+
+def _tree_of(files: dict[str, str]) -> dict[str, str]:
+    return {rel: hashlib.sha256(text.encode()).hexdigest() for rel, text in files.items()}
+
+
 # --- kill -9 ----------------------------------------------------------------------------------
 
 _DIE_AT_RENAME = """
@@ -206,6 +241,46 @@ def test_a_kill_at_any_rename_is_completed_or_undone_by_the_next_run(tmp_path: P
     recover(root)
     sweep_site_temps(root / "site")
     assert _docs_state(root) == (old if k == 0 else new)  # all old or all new, never a mix
+    assert _leftovers(root) == []
+
+
+_DIE_IN_PATCH = """
+import os, sys
+from pathlib import Path
+from longctx_catalog.transaction import SitePatch, Transaction
+
+root, k = Path(sys.argv[1]), int(sys.argv[2])
+fresh = root / f".site.new-{os.getpid()}-test"
+for rel, text in {"a.html": "new a", "new/c.html": "new c", "sub/b.html": "new b"}.items():
+    (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
+    (fresh / rel).write_text(text)
+txn = Transaction.prepare(root, {})
+txn.site_patch = SitePatch(fresh, root / "site", ["gone.html", "old"])
+real, calls = os.replace, [0]
+
+def replace_or_die(src, dst):
+    if calls[0] == k:
+        os.kill(os.getpid(), 9)
+    calls[0] += 1
+    real(src, dst)
+
+os.replace = replace_or_die
+txn.commit()
+"""
+
+
+# 0: the journal; 1-2: the removals; 3-4: a.html aside and in; 5: new/c.html; 6-7: sub/b.html; 8: none
+@pytest.mark.parametrize("k", range(9))
+def test_a_kill_at_any_rename_of_a_site_patch_is_completed_by_the_next_run(tmp_path: Path, k: int) -> None:
+    root = tmp_path
+    old = {"a.html": "old a", "gone.html": "old", "old/z.html": "old", "keep.html": "kept", "sub/b.html": "old b"}
+    _write(root / "site", old)
+    run = subprocess.run([sys.executable, "-c", _DIE_IN_PATCH, str(root), str(k)], capture_output=True, timeout=60)
+    assert run.returncode == (0 if k == 8 else -9), run.stderr
+    recover(root)
+    sweep_site_temps(root / "site")
+    new = {"a.html": "new a", "keep.html": "kept", "new/c.html": "new c", "sub/b.html": "new b"}
+    assert _tree(root / "site") == _tree_of(old if k == 0 else new)  # all old or all new, never a mix
     assert _leftovers(root) == []
 
 
