@@ -404,10 +404,13 @@ def test_serve_rebuilds_when_a_record_changes(tmp_path: Path) -> None:
     with serving(root, tmp_path) as served:
         url = served.base_url + "papers/yarn/"
         assert wait_for(lambda: "Rescales RoPE frequencies" in get(url)), "the preview never came up\n" + served.log()
-        assert any(p.name.startswith("longctx-serve-") for p in served.temp.iterdir())
+        [work] = [p for p in served.temp.iterdir() if p.name.startswith("longctx-serve-")]
+        bundle = next((work / "site" / "assets" / "javascripts").glob("bundle.*.js"))
+        inode = bundle.stat().st_ino
         record = root / "papers" / "yarn.yaml"
         record.write_text(record.read_text(encoding="utf-8").replace("unevenly", "in a new way"), encoding="utf-8")
         assert wait_for(lambda: "in a new way" in get(url)), "an edited record was not rebuilt"
+        assert bundle.stat().st_ino == inode  # the changed files were patched in, not a whole new site written
         # a templates/ folder appears (made aside and moved in, as a checkout would)
         made = tmp_path / "templates"
         made.mkdir()

@@ -426,9 +426,9 @@ def serve_site(
     ``watch`` lists the inputs (files or folders); one that does not exist yet is
     watched from when it appears.
 
-    Each rebuild goes to a new folder and the server switches to it only when the
-    build succeeded, so a mistake in a record leaves the last good site on screen
-    while the terminal says what is wrong.
+    ``rebuild`` must change ``folder`` only when the build succeeded (as :func:`build_site`
+    does), so a mistake in a record leaves the last good site on screen while the
+    terminal says what is wrong.
     """
     with _sigterm_as_interrupt():
         _serve(rebuild, watch, host, port, open_browser, log)
@@ -457,7 +457,7 @@ def _serve(rebuild: Callable[[Path], bool], watch: list[Path], host: str, port: 
     from mkdocs.livereload import LiveReloadServer
 
     work = Path(tempfile.mkdtemp(prefix="longctx-serve-"))
-    current = {"dir": work / "0", "n": 0}
+    site = work / "site"
     watched: set[Path] = set()
     lock = threading.Lock()
     # Touched when an input that did not exist appears (a new templates/ folder): the
@@ -477,14 +477,9 @@ def _serve(rebuild: Callable[[Path], bool], watch: list[Path], host: str, port: 
     def builder() -> None:
         log("a change was seen; rebuilding")
         watch_inputs()
-        current["n"] += 1
-        target = work / str(current["n"])
-        if rebuild(target):
-            server.root = str(target)
-            previous, current["dir"] = current["dir"], target
-            shutil.rmtree(previous, ignore_errors=True)
-        else:
-            shutil.rmtree(target, ignore_errors=True)
+        # Into the same folder: the rebuild touches it only when it succeeded (a patch of the
+        # changed files, or a whole new folder swapped in), and the server keeps its root.
+        if not rebuild(site):
             log("the previous build stays on screen until the problems above are fixed")
 
     stop = threading.Event()
@@ -495,7 +490,7 @@ def _serve(rebuild: Callable[[Path], bool], watch: list[Path], host: str, port: 
                 appeared.write_text(str(time.monotonic()), encoding="utf-8")
 
     try:
-        built = rebuild(current["dir"])
+        built = rebuild(site)
     except KeyboardInterrupt:
         built = None
     if not built:
@@ -504,7 +499,7 @@ def _serve(rebuild: Callable[[Path], bool], watch: list[Path], host: str, port: 
             log("Stopped")
             return
         raise SiteError([])
-    server = LiveReloadServer(builder=builder, host=host, port=port, root=str(current["dir"]))
+    server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site))
 
     def error_page(code: int) -> bytes | None:
         page = Path(server.root) / f"{code}.html"

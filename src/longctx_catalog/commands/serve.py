@@ -71,7 +71,7 @@ def command(state: State, address: str, open_browser: bool) -> None:
 
         locate = Locator(root, prepared.stage, prepared.sources, prepared.config.path)
         return build(prepared.stage, target, locate, strict=False, epoch=date_epoch(added),
-                     cache=cache_file(prepared.stage.dir)).warnings
+                     cache=cache_file(prepared.stage.dir), patch=True).warnings
 
     watch = [root / name for name in ("papers", "taxonomy.yaml", "data", "templates", "docs", "mkdocs.yml",
                                       "CONTRIBUTING.md")]
