@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from longctx_catalog.parallel import ChildFailed, Deferred, _can_fork
+from longctx_catalog.parallel import ChildFailed, Deferred, ForkHelper, _can_fork
 
 needs_fork = pytest.mark.skipif(not _can_fork(), reason="no fork on this platform")
 
@@ -174,3 +174,98 @@ def test_the_child_ends_when_the_parent_is_killed() -> None:
         os.kill(child, signal.SIGKILL)
     assert not alive, "the forked child is still blocked writing its result to a dead parent"
     assert "Traceback" not in parent.stderr.read()  # the child ends quietly
+
+
+# --- ForkHelper: forks for a caller beside threads (serve's rebuilds) ----------------------------
+
+_CALLS = 0  # module state a call changes: a fresh fork per call must not see the last call's
+
+
+def _probe() -> tuple[int, int, int, bool, int]:
+    global _CALLS
+    _CALLS += 1
+    nested = Deferred(os.getpid).result() != os.getpid()  # a fork of its own, as a rebuild's render does
+    return os.getpid(), os.getppid(), threading.active_count(), nested, _CALLS
+
+
+def _fail() -> None:
+    raise ValueError("papers/x.yaml: bad")
+
+
+@needs_fork
+def test_the_helper_runs_each_call_in_a_fresh_fork_with_one_thread() -> None:
+    stop = threading.Event()
+    beside = threading.Thread(target=stop.wait, daemon=True)  # as the HTTP server's threads are
+    beside.start()
+    try:
+        with ForkHelper() as helper:
+            first = helper.run(_probe)
+            second = helper.run(_probe)
+            helper_pid = helper._process.pid
+            with pytest.raises(ValueError, match=r"^papers/x\.yaml: bad$"):
+                helper.run(_fail)
+            assert helper.run(_probe)[1] == helper_pid  # a failed call leaves the helper working
+        assert helper._process is None and not _running(helper_pid)
+    finally:
+        stop.set()
+    for pid, parent, threads, nested, calls in (first, second):
+        assert pid not in (os.getpid(), helper_pid) and parent == helper_pid
+        assert threads == 1 and nested
+        assert calls == 1  # started from the helper's state, not the last call's
+    assert first[0] != second[0]
+
+
+_INTERRUPTED_CALLER = """
+import functools, signal, threading, time
+from longctx_catalog.parallel import ForkHelper
+
+def interrupt(signum, frame):  # as serve does: SIGTERM stops it as Ctrl+C would
+    raise KeyboardInterrupt
+
+signal.signal(signal.SIGTERM, interrupt)
+helper = ForkHelper()
+
+
+def tell() -> None:  # and stay: the caller runs beside a thread, as serve does
+    time.sleep(0.5)
+    print(helper._process.pid, flush=True)
+    threading.Event().wait()
+
+
+threading.Thread(target=tell, daemon=True).start()
+try:
+    helper.run(functools.partial(time.sleep, 60))
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="utf-8").split()]
+    except OSError:
+        return []
+
+
+@needs_fork
+@pytest.mark.skipif(not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(), reason="needs /proc")
+def test_an_interrupted_caller_leaves_no_call_running() -> None:
+    caller = subprocess.Popen([sys.executable, "-c", _INTERRUPTED_CALLER], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    assert caller.stdout is not None and caller.stderr is not None
+    helper = int(caller.stdout.readline())
+    deadline = time.monotonic() + 30
+    while not _children(helper) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (call,) = _children(helper)  # the call under way, sleeping
+    caller.send_signal(signal.SIGTERM)
+    assert caller.wait(timeout=10) == 0  # at once, not when the call is done
+    assert caller.stdout.read() == "interrupted\n"
+    deadline = time.monotonic() + 10
+    while (_running(call) or _running(helper)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in (call, helper) if _running(pid)]
+    for pid in left:  # do not leave them behind when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "the call went on running after its caller was interrupted"
+    assert "Traceback" not in caller.stderr.read()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
@@ -38,49 +39,63 @@ def command(state: State, address: str, open_browser: bool) -> None:
     host, port = _address(address)
     root = state.root
     need_mkdocs()
-    from ..site import Locator, SiteError, date_epoch, serve_site
+    from ..parallel import ForkHelper
+    from ..site import SiteError, serve_site
     from ..templating import package_template_dir
-    from ..validate import load_catalog
-    from ._site import print_problems, stage_site
+
+    # Each rebuild in a fresh fork of a single-threaded helper, so it renders and builds on
+    # every core as `longctx build` does (forking here, beside the server's threads, is unsafe).
+    helper = ForkHelper(preload=_PRELOAD)
 
     def rebuild(target: Path) -> bool:
-        catalog, diagnostics = load_catalog(root)
-        errors = [d for d in diagnostics if d.is_error]
-        if errors:
-            print_problems(errors)
-            click.secho(f"{len(errors)} error(s) in the catalogue; not rebuilt", fg="red", err=True)
-            return False
-        try:
-            prepared = stage_site(catalog, quiet=True)
-        except DataProblem as err:
-            click.secho(err.format_message(), fg="red", err=True)
-            return False
-        added = max((r.added for r in catalog.records if r.added), default=None)
-        try:
-            warnings = build_site(prepared, target, added)
-        except SiteError as err:
-            print_problems(err.diagnostics)
-            return False
-        print_problems(warnings)
-        click.echo(f"built {len(catalog.records)} records", err=True)
-        return True
-
-    def build_site(prepared, target: Path, added: str | None) -> list:  # type: ignore[no-untyped-def,type-arg]
-        from ..site import build_site as build
-        from ..sitecache import cache_file
-
-        locate = Locator(root, prepared.stage, prepared.sources, prepared.config.path)
-        return build(prepared.stage, target, locate, strict=False, epoch=date_epoch(added),
-                     cache=cache_file(prepared.stage.dir), patch=True).warnings
+        return helper.run(functools.partial(_rebuild, root, target))
 
     watch = [root / name for name in ("papers", "taxonomy.yaml", "data", "templates", "docs", "mkdocs.yml",
                                       "CONTRIBUTING.md")]
     watch.append(package_template_dir())
     try:
-        serve_site(rebuild, watch, host=host, port=port, open_browser=open_browser,
-                   log=lambda text: click.echo(text, err=True))
+        with helper:
+            serve_site(rebuild, watch, host=host, port=port, open_browser=open_browser,
+                       log=lambda text: click.echo(text, err=True))
     except SiteError:
         raise DataProblem("the site could not be built; fix the problems above and run `longctx serve` again") \
             from None
     except OSError as err:
         raise EnvironmentProblem(f"cannot serve on {host}:{port}: {err.strerror or err}") from None
+
+
+# What a rebuild imports: the helper imports it once, and every rebuild starts with it.
+_PRELOAD = ("longctx_catalog.commands.serve", "longctx_catalog.validate", "longctx_catalog.render",
+            "longctx_catalog.staging", "longctx_catalog.site", "longctx_catalog.pagereuse", "mkdocs.commands.build",
+            "material.plugins.search.plugin")
+
+
+def _rebuild(root: Path, target: Path) -> bool:
+    """Load, stage and build the site into ``target`` (patching what it holds); False on problems, said."""
+    from ..site import Locator, SiteError, build_site, date_epoch
+    from ..sitecache import cache_file
+    from ..validate import load_catalog
+    from ._site import print_problems, stage_site
+
+    catalog, diagnostics = load_catalog(root)
+    errors = [d for d in diagnostics if d.is_error]
+    if errors:
+        print_problems(errors)
+        click.secho(f"{len(errors)} error(s) in the catalogue; not rebuilt", fg="red", err=True)
+        return False
+    try:
+        prepared = stage_site(catalog, quiet=True, parallel=True)
+    except DataProblem as err:
+        click.secho(err.format_message(), fg="red", err=True)
+        return False
+    added = max((r.added for r in catalog.records if r.added), default=None)
+    locate = Locator(root, prepared.stage, prepared.sources, prepared.config.path)
+    try:
+        built = build_site(prepared.stage, target, locate, strict=False, epoch=date_epoch(added),
+                           cache=cache_file(prepared.stage.dir), patch=True)
+    except SiteError as err:
+        print_problems(err.diagnostics)
+        return False
+    print_problems(built.warnings)
+    click.echo(f"built {len(catalog.records)} records", err=True)
+    return True
