@@ -511,4 +511,4 @@ def test_related_records_share_the_most_specific_tags(make_catalog) -> None:  # 
     assert [r.id for r in views.related(catalog.by_id["a"], limit=2)] == ["b", "c"]
     assert [r.id for r in views.related(catalog.by_id["f"])] == []
     rendered = render_catalog(catalog, site=True)
-    assert "[Work b](/papers/b.md)" in rendered.pages["docs/papers/a.md"]
+    assert "[Work b](b.md)" in rendered.pages["docs/papers/a.md"]  # made page-relative as rendered

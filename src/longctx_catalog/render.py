@@ -9,8 +9,10 @@ Pages are rendered in one of two modes. The default (``site=False``) makes the
 committed pages people read on GitHub: titles link to the paper. The site mode
 (``site=True``, used by ``longctx build``) renders the same templates for the
 MkDocs site, where every record also has a page of its own
-(``docs/papers/<id>.md``, from ``record.md.j2``): titles link to that page, with
-docs-absolute links (``/papers/<id>.md``) that MkDocs validates and makes relative.
+(``docs/papers/<id>.md``, from ``record.md.j2``): titles link to that page. Templates
+write docs-absolute links (``/papers/<id>.md``); each site page has them made relative
+to itself as it is rendered (:func:`.doclinks.page_relative`, which every engine
+resolves), so the children that render in parallel share that work too.
 Templates tell the modes apart by the global ``site``.
 """
 
@@ -28,9 +30,11 @@ from typing import Any
 import jinja2
 
 from .diagnostics import Diagnostic, Location
+from .doclinks import page_relative
 from .markdown import Md
 from .model import KINDS, Catalog, Record
 from .pages import (
+    DOCS_DIR,
     HOME_PAGE,
     RESERVED_TOP_LEVEL_IDS,
     TECHNIQUES_PAGE,
@@ -256,6 +260,8 @@ def render_catalog(
         return _render(catalog, env, progress, site, parallel)
 
 
+DOCS_PREFIX = DOCS_DIR + "/"
+
 # The pages a child renders when ``parallel`` is on: each lists every record in full,
 # together about a third of a render, the other two thirds being the topic pages.
 _OFFLOADED_PAGES = frozenset({TIMELINE_PAGE, TECHNIQUES_PAGE})
@@ -319,7 +325,7 @@ def _render(
 
     def render_page(page: Page) -> str:
         text = render(page.templates, {**page.context, "page": page.path})
-        return text if site else with_owner_line(text)
+        return page_relative(text, page.path.removeprefix(DOCS_PREFIX)) if site else with_owner_line(text)
 
     offloaded = [page for page in pages if _offloaded(page.path)] if parallel else []
     from_child = Deferred(lambda: {page.path: render_page(page) for page in offloaded}) if offloaded else None

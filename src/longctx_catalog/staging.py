@@ -198,8 +198,10 @@ def plan_stage(root: Path, catalog: Catalog, site_pages: dict[str, str],
         put(rel, data, source)
 
     # One link form for every engine: page-relative (Zensical does not resolve /papers/x.md).
+    # The rendered pages have theirs already (render_catalog makes them so, in parallel).
+    rendered = {path.removeprefix(prefix) for path in site_pages}
     for rel, data in docs.items():
-        if rel.endswith(".md") and (b"](/" in data or b"]:" in data):
+        if rel not in rendered and rel.endswith(".md") and (b"](/" in data or b"]:" in data):
             docs[rel] = page_relative(data.decode("utf-8", "replace"), rel).encode("utf-8")
 
     overrides: dict[str, bytes] = {}
