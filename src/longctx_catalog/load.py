@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 
+from . import parsecache
 from .diagnostics import Diagnostic, Location
 
 TAXONOMY_FILE = "taxonomy.yaml"
@@ -418,7 +419,17 @@ def read_yaml_file(file: Path | str, display: str, *, cycle_code: str = "LC004",
         before = raw[: err.start].decode("utf-8", "replace")
         loc = _offset_location(display, before, len(before))
         return None, [Diagnostic.make(loc, "LC001", "file is not valid UTF-8; save it with UTF-8 encoding")]
-    return parse_yaml(text, display, cycle_code=cycle_code)
+    cache = parsecache.active()
+    if cache is None:
+        return parse_yaml(text, display, cycle_code=cycle_code)
+    key = cache.key(display, cycle_code, raw)
+    stored = cache.get(key)
+    if stored is not None:  # (whether there is a document, whether it keeps the text, data, problems)
+        has_doc, keeps_text, data, diagnostics = stored
+        return (YamlDoc(display, data, text if keeps_text else "") if has_doc else None), diagnostics
+    doc, diagnostics = parse_yaml(text, display, cycle_code=cycle_code)
+    cache.put(key, (doc is not None, bool(doc and doc.text), doc.data if doc else None, diagnostics))
+    return doc, diagnostics
 
 
 def read_regular_file(file: Path | str) -> bytes:

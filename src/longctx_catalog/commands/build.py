@@ -61,6 +61,7 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
     from ..engines import builder, display_name
     from ..outputs import finish, prepare
     from ..parallel import Deferred
+    from ..parsecache import cached_parsing
     from ..render import RenderError
     from ..site import Locator, SiteError, date_epoch
     from ..sitecache import cache_file
@@ -75,7 +76,8 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
         print_problems(problems)
         raise DataProblem(f"{len(problems)} problem(s); the site was not built")
     read = snapshot(root, extra_inputs(config))
-    catalog = load_or_fail(state)
+    with cached_parsing(root):  # unchanged files are not parsed again
+        catalog = load_or_fail(state)
     step("load and validate")
     # The committed pages (docs/, README) are worked out in a child process while this
     # one renders and stages the site; any problem with them stops the build before

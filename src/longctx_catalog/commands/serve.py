@@ -72,12 +72,14 @@ _PRELOAD = ("longctx_catalog.commands.serve", "longctx_catalog.validate", "longc
 
 def _rebuild(root: Path, target: Path) -> bool:
     """Load, stage and build the site into ``target`` (patching what it holds); False on problems, said."""
+    from ..parsecache import cached_parsing
     from ..site import Locator, SiteError, build_site, date_epoch
     from ..sitecache import cache_file
     from ..validate import load_catalog
     from ._site import print_problems, stage_site
 
-    catalog, diagnostics = load_catalog(root)
+    with cached_parsing(root):  # unchanged files are not parsed again
+        catalog, diagnostics = load_catalog(root)
     errors = [d for d in diagnostics if d.is_error]
     if errors:
         print_problems(errors)
