@@ -64,11 +64,7 @@ class Deferred(Generic[T]):
             self._conn.close()
             self._process.join()
             self._process = None
-        if status == "ok":
-            return value  # type: ignore[no-any-return]
-        if status == "raise":
-            raise value
-        raise ChildFailed(value)
+        return _outcome(status, value)  # type: ignore[no-any-return]
 
     def cancel(self) -> None:
         """Stop the child if the parent no longer needs its result."""
@@ -94,15 +90,31 @@ def _child(fn: Callable[[], Any], conn: Any, parents_end: Any) -> None:
     except BaseException as err:  # everything goes back to the parent, which decides
         message = ("raise", err)
     try:
+        _send(conn, message)
+    finally:
+        conn.close()
+
+
+def _send(conn: Any, message: tuple[str, Any]) -> bool:
+    """Send ("ok", value) or ("raise", exception) back; False when the other end is gone."""
+    try:
         conn.send(message)
     except OSError:  # the parent is gone (EPIPE): nobody wants the result
-        pass
+        return False
     except Exception:  # the value or the exception would not pickle: send its description
         detail = message[1]
         text = "".join(traceback.format_exception(detail)) if isinstance(detail, BaseException) else repr(detail)
         conn.send(("crash", text))
-    finally:
-        conn.close()
+    return True
+
+
+def _outcome(status: str, value: Any) -> Any:
+    """What a child sent back, as the caller sees it: the value, or the exception raised here."""
+    if status == "ok":
+        return value
+    if status == "raise":
+        raise value
+    raise ChildFailed(value)
 
 
 class ForkHelper:
@@ -140,11 +152,7 @@ class ForkHelper:
         except BaseException:  # Ctrl+C, or SIGTERM made one: the helper stops its child and goes
             self.close()
             raise
-        if status == "ok":
-            return value  # type: ignore[no-any-return]
-        if status == "raise":
-            raise value
-        raise ChildFailed(value)
+        return _outcome(status, value)  # type: ignore[no-any-return]
 
     def _start(self) -> None:
         context = multiprocessing.get_context("spawn")
@@ -206,14 +214,8 @@ def _helper(conn: Any, preload: tuple[str, ...]) -> None:
         except BaseException as err:
             message = ("raise", err)
         running.clear()
-        try:
-            conn.send(message)
-        except OSError:
+        if not _send(conn, message):
             return
-        except Exception:
-            detail = message[1]
-            text = "".join(traceback.format_exception(detail)) if isinstance(detail, BaseException) else repr(detail)
-            conn.send(("crash", text))
 
 
 def _call(fn: Callable[[], T]) -> T:
