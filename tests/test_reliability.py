@@ -193,6 +193,20 @@ def _tree_of(files: dict[str, str]) -> dict[str, str]:
 
 # --- kill -9 ----------------------------------------------------------------------------------
 
+# The end of each script below: commit `txn`, killed (SIGKILL) at the k-th rename.
+_COMMIT_DYING_AT_RENAME_K = """
+real, calls = os.replace, [0]
+
+def replace_or_die(src, dst):  # the kernel's rename, with a SIGKILL before call number k
+    if calls[0] == k:
+        os.kill(os.getpid(), 9)
+    calls[0] += 1
+    real(src, dst)
+
+os.replace = replace_or_die
+txn.commit()
+"""
+
 _DIE_AT_RENAME = """
 import os, sys
 from pathlib import Path
@@ -206,17 +220,7 @@ fresh = root / f".site.new-{os.getpid()}-test"
 fresh.mkdir()
 (fresh / "index.html").write_text("new site")
 txn.site = (fresh, root / "site")
-real, calls = os.replace, [0]
-
-def replace_or_die(src, dst):  # the kernel's rename, with a SIGKILL before call number k
-    if calls[0] == k:
-        os.kill(os.getpid(), 9)
-    calls[0] += 1
-    real(src, dst)
-
-os.replace = replace_or_die
-txn.commit()
-"""
+""" + _COMMIT_DYING_AT_RENAME_K
 
 
 def _docs_state(root: Path) -> dict[str, str]:
@@ -256,17 +260,7 @@ for rel, text in {"a.html": "new a", "new/c.html": "new c", "sub/b.html": "new b
     (fresh / rel).write_text(text)
 txn = Transaction.prepare(root, {})
 txn.site_patch = SitePatch(fresh, root / "site", ["gone.html", "old"])
-real, calls = os.replace, [0]
-
-def replace_or_die(src, dst):
-    if calls[0] == k:
-        os.kill(os.getpid(), 9)
-    calls[0] += 1
-    real(src, dst)
-
-os.replace = replace_or_die
-txn.commit()
-"""
+""" + _COMMIT_DYING_AT_RENAME_K
 
 
 # 0: the journal; 1-2: the removals; 3-4: a.html aside and in; 5: new/c.html; 6-7: sub/b.html; 8: none
