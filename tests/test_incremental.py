@@ -249,6 +249,22 @@ def test_a_damaged_cache_is_detected_and_the_site_is_still_right(base: Path, tmp
     _assert_same_sites(root / "site", _cold_copy(root, tmp_path / "cold") / "site")
 
 
+def test_one_damaged_entry_costs_only_itself(base: Path, tmp_path: Path) -> None:
+    root = _start(base, tmp_path)
+    pages = sum(1 for _ in (root / ".longctx-cache" / "site" / "docs").rglob("*.md"))
+    db = sqlite3.connect(root / CACHE)
+    # One themed page's value damaged into text that is not UTF-8: it alone must miss.
+    db.execute("UPDATE entries SET value = CAST(x'ff00' || value AS TEXT) WHERE kind = 'page' AND "
+               "key = (SELECT key FROM entries WHERE kind = 'page' ORDER BY key LIMIT 1)")
+    db.commit()
+    db.close()
+    edit_tldr(root, 3)
+    reused, made = _counts(_build(root))
+    assert made <= 3 * 12 + 1, made  # the edit's pages, and the damaged one
+    assert reused >= 3 * (pages - 13), (reused, pages)
+    _assert_same_sites(root / "site", _cold_copy(root, tmp_path / "cold") / "site")
+
+
 def test_a_theme_showing_the_build_date_is_rethemed_when_the_newest_record_changes(base: Path, tmp_path: Path) -> None:
     """The build date is the newest `added` date: moving it re-themes every page of a theme that shows it."""
     root = _start(base, tmp_path)

@@ -166,8 +166,10 @@ class PageCache:
             rows = {}
             if self._db is not None:
                 try:
-                    rows = {bytes(key): value for key, value in
-                            self._db.execute("SELECT key, value FROM entries WHERE kind = ?", (kind,))}
+                    # As bytes whatever their type: a value damaged into TEXT that is not UTF-8 would
+                    # otherwise fail the whole query, not only its own checksum.
+                    rows = {bytes(key): value for key, value in self._db.execute(
+                        "SELECT CAST(key AS BLOB), CAST(value AS BLOB) FROM entries WHERE kind = ?", (kind,))}
                 except sqlite3.DatabaseError:
                     rows = {}
             self._read[kind] = rows
