@@ -26,6 +26,7 @@ import stat
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 
@@ -128,15 +129,22 @@ def _output_mark(site_dir: Path) -> list[int] | None:
     return [st.st_mtime_ns, st.st_size]
 
 
-def is_up_to_date(root: Path) -> bool:
-    """Whether the last build's inputs and output are still exactly in place."""
+def is_up_to_date(root: Path, seen: dict[str, Any] | None = None) -> bool:
+    """Whether the last build's inputs and output are still exactly in place.
+
+    ``seen``, when given, receives the snapshot this took (``extra``: the extra inputs
+    it covers, ``files``: the snapshot), so a build that follows need not take it again.
+    """
     try:
         stamp = json.loads((root / STAMP_FILE).read_text(encoding="utf-8"))
         site_dir = Path(stamp["site_dir"])
-        extra = list(stamp["extra"])
+        extra = [str(name) for name in stamp["extra"]]
         if stamp["output"] != _output_mark(site_dir) or stamp["output"] is None:
             return False
-        return stamp["fingerprint"] == fingerprint(root, extra)
+        files = snapshot(root, extra)
+        if seen is not None:
+            seen.update(extra=extra, files=files)
+        return bool(stamp["fingerprint"] == digest(files))
     except (OSError, ValueError, KeyError, TypeError):
         return False
 

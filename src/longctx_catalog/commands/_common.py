@@ -88,9 +88,12 @@ def load_or_fail(state: State) -> Catalog:
     return catalog
 
 
-def recover_leftovers(root: Path) -> None:
-    """Finish a commit a killed run left halfway and remove its temporary files; say what was done."""
+def recover_leftovers(root: Path) -> bool:
+    """Finish a commit a killed run left halfway and remove its temporary files; say what was
+    done, and return whether anything was."""
     from ..transaction import recover
 
-    for line in recover(root):
+    done = recover(root)
+    for line in done:
         click.echo(line, err=True)
+    return bool(done)

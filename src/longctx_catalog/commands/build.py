@@ -3,6 +3,7 @@ from __future__ import annotations
 import itertools
 import sys
 import time
+from typing import Any
 
 import click
 
@@ -50,7 +51,8 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
     # The stamp is MkDocs' (the default engine's): another engine always builds, and
     # leaves no stamp, so the next plain `longctx build` builds again.
     stamped = engine == "mkdocs"
-    if stamped and not force and is_up_to_date(root):
+    seen: dict[str, Any] = {}  # the inputs as is_up_to_date read them
+    if stamped and not force and is_up_to_date(root, seen):
         click.echo("site is up to date: no input changed since the last build (--force to rebuild)", err=True)
         return
 
@@ -68,14 +70,16 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
     from ..siteconfig import extra_inputs, read_site_config
 
     step("start")
-    recover_leftovers(root)
+    recovered = recover_leftovers(root)
     # What the inputs held before anything reads them; compared again at the end, so a
     # file edited while the build runs is never stamped as built.
     config, problems = read_site_config(root)
     if config is None:  # e.g. a site_dir over the catalogue: refused before anything is written
         print_problems(problems)
         raise DataProblem(f"{len(problems)} problem(s); the site was not built")
-    read = snapshot(root, extra_inputs(config))
+    extra = extra_inputs(config)
+    # The snapshot is_up_to_date just took will do, unless a recovery has changed files since.
+    read = seen["files"] if seen.get("extra") == extra and not recovered else snapshot(root, extra)
     with cached_parsing(root):  # unchanged files are not parsed again
         catalog = load_or_fail(state)
     step("load and validate")
