@@ -98,6 +98,8 @@ class Reuse:
         self._nav: Any = None
         self._found_files: Any = None
         self._lookup_memo: dict[str, Any] = {}  # path -> what a lookup finds in _found_files
+        self._file_memo: dict[str, Any] = {}  # src_uri -> the file of _found_files it names
+        self._page_keys: dict[tuple[str, str], bytes | None] = {}  # (src_uri, template) -> page_key, once on_env ran
         self._recording: tuple[Any, bytes, list[tuple[str, Any]], int] | None = None
         self._warnings = _Warnings()
         self._logger = logging.getLogger("mkdocs")
@@ -240,8 +242,8 @@ class Reuse:
         """The entry's links to anchors, by target file as they are now; False when a lookup finds otherwise."""
         plain = type(files).get_file_from_path
         if self._found_files is not files:  # the files are fixed once the build has read them: look each up once
-            self._found_files, self._lookup_memo = files, {}
-        memo = self._lookup_memo
+            self._found_files, self._lookup_memo, self._file_memo = files, {}, {}
+        memo, file_memo = self._lookup_memo, self._file_memo
         for path, found in entry.lookups:
             now = memo.get(path, memo)
             if now is memo:
@@ -252,7 +254,12 @@ class Reuse:
             return None
         links = {}
         for uri, anchors in entry.links.items():
-            target = page.file if uri == page.file.src_uri else plain(files, uri)
+            if uri == page.file.src_uri:
+                target = page.file
+            else:
+                target = file_memo.get(uri, file_memo)
+                if target is file_memo:
+                    target = file_memo[uri] = plain(files, uri)
             if target is None:
                 return False
             links[target] = dict(anchors)
@@ -273,6 +280,7 @@ class Reuse:
             date = os.environ.get("SOURCE_DATE_EPOCH") or f"unpinned {time.time_ns()} {os.getpid()}"
         self.site_key = digest(self.cache.versions, "site", shape, date,
                                files_digest(self.overrides), _nav_shape(self._nav))
+        self._page_keys = {}
         for plugin in config.plugins.values():
             index = getattr(plugin, "search_index", None)
             if index is not None and isinstance(getattr(index, "entries", getattr(index, "_entries", None)), list):
@@ -361,7 +369,18 @@ class Reuse:
         return nav
 
     def page_key(self, page: Any, template: str) -> bytes | None:
-        """The key of ``page`` themed with ``template``: its content, its place in the site, the site's shape."""
+        """The key of ``page`` themed with ``template``: its content, its place in the site, the site's shape.
+
+        Asked twice per page (which pages miss, then the page's theming) with the same answer: every
+        input is fixed once ``on_env`` has run, so the first answer is kept.
+        """
+        memo = (page.file.src_uri, template)
+        key = self._page_keys.get(memo, self._page_keys)
+        if key is self._page_keys:
+            key = self._page_keys[memo] = self._page_key(page, template)
+        return key
+
+    def _page_key(self, page: Any, template: str) -> bytes | None:
         content = self.content_keys.get(page.file.src_uri)
         if content is None or self.site_key is None:
             return None

@@ -10,9 +10,11 @@ committed pages people read on GitHub: titles link to the paper. The site mode
 (``site=True``, used by ``longctx build``) renders the same templates for the
 MkDocs site, where every record also has a page of its own
 (``docs/papers/<id>.md``, from ``record.md.j2``): titles link to that page. Templates
-write docs-absolute links (``/papers/<id>.md``); each site page has them made relative
-to itself as it is rendered (:func:`.doclinks.page_relative`, which every engine
-resolves), so the children that render in parallel share that work too.
+write docs-absolute links (``/papers/<id>.md``) or page-relative ones (the ``link``,
+``node_url`` and ``record_link`` filters); each site page has the docs-absolute ones made
+relative to itself as it is rendered (:func:`.doclinks.page_relative`, which every engine
+resolves), so the children that render in parallel share that work too. The record pages
+and the timeline write theirs relative already (the pass over them cost ~0.8 s of CPU at 5,000 records).
 Templates tell the modes apart by the global ``site``.
 """
 
