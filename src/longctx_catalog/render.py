@@ -342,6 +342,7 @@ def _render(
             if page is (records[0] if records else None):
                 anchors.update({path: {html.unescape(a) for a in _ANCHOR.findall(text)} for path, text in out.items()})
                 if second_half:
+                    views.prepare_related()  # once, here, not in each process
                     from_records_child = Deferred(
                         lambda: {page.path: render_page(page) for page in records if page.path in second_half})
             if from_child and _offloaded(page.path):
