@@ -215,6 +215,34 @@ def test_an_edited_record_rebuilds_only_the_pages_showing_it(base: Path, tmp_pat
         encoding="utf-8")
 
 
+def _kept(stderr: str) -> int:
+    match = re.search(r"(\d+) page files kept unread", stderr)
+    assert match, stderr
+    return int(match.group(1))
+
+
+def test_unchanged_page_files_are_kept_unread_but_never_a_changed_one(base: Path, tmp_path: Path) -> None:
+    """A patched build leaves a page file it made before untouched and unread (the last build noted
+    which key made it, and the file's identity); a file changed since, however, is put right."""
+    root = _start(base, tmp_path)
+    edit_tldr(root, 1)
+    assert _kept(_build(root)) == 0  # a copied site: no file is the one the note names
+    pages = sum(1 for _ in (root / ".longctx-cache" / "site" / "docs").rglob("*.md"))
+    yarn = root / "site" / "papers" / "yarn" / "index.html"
+    good = yarn.read_bytes()
+    yarn.write_bytes(good.replace(b"<title>", b"<TITLE>", 1))  # edited in place: same size, same inode
+    edit_tldr(root, 2)
+    kept = _kept(_build(root))
+    assert pages - 12 <= kept < pages, (kept, pages)
+    _assert_same_sites(root / "site", _cold_copy(root, tmp_path / "cold") / "site")
+    assert yarn.read_bytes() == good
+
+    (root / ".longctx-cache" / "site" / "site-files.pickle").write_bytes(b"not a pickle" * 10)
+    edit_tldr(root, 4)
+    assert _kept(_build(root)) == 0
+    _assert_same_sites(root / "site", _cold_copy(root, tmp_path / "cold") / "site")
+
+
 def test_force_starts_from_an_empty_cache(base: Path, tmp_path: Path) -> None:
     root = _start(base, tmp_path)
     result = run_longctx(root, "build", "--force", "--timings")

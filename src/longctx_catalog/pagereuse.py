@@ -18,6 +18,11 @@ their inputs are the same:
   is returned for a hit. Its key is the page's content key, its place in the site and
   the site's shape (config, theme overrides, every navigation entry with its title).
 - the search index: the entries a page added are stored and added again for a hit.
+- when the build patches an existing site (``site.py``'s patch mode), a page whose
+  themed output the site already holds is not even restored: the previous build noted
+  which key each page file was made from and the file's identity (device, inode, size,
+  modification time), and a page with the same key over a file that is still the same
+  is left as it is (:meth:`Reuse.keep_from`); its cached output stays unread.
 
 The cache is only used when every plugin of the build is known (search and ours): a
 hook or another plugin could change a page in ways no key here sees.
@@ -35,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -42,11 +48,16 @@ from pathlib import Path
 from typing import Any
 
 from . import bigtables
+from .pagekeys import config_shape, nav_shape, neighbour, templates_mention
 from .parallel import Deferred
 from .sitecache import PageCache, digest, files_digest, stable_repr
+from .sitepatch import file_identity
 
 KNOWN_PLUGINS = ("search", "material/search")
 FAN_OUT = 64  # misses worth forking for (below this, a child costs more than it saves)
+# What the theme "renders" for a page the site keeps: never written (site.py writes nothing for a
+# kept page), and a comment rather than nothing so that MkDocs does not take the page for empty.
+KEPT = "<!-- longctx: this page's file is kept as the previous build wrote it -->"
 
 
 @dataclass
@@ -102,6 +113,10 @@ class Reuse:
         self._page_keys: dict[tuple[str, str], bytes | None] = {}  # (src_uri, template) -> page_key, once on_env ran
         self._recording: tuple[Any, bytes, list[tuple[str, Any]], int] | None = None
         self._warnings = _Warnings()
+        self._site: Path | None = None  # the site being patched, when its files may be kept
+        self._site_files: Mapping[str, tuple[bytes, tuple[int, ...]]] = {}  # dest_uri -> (page key, file identity)
+        self.kept: dict[str, tuple[int, ...]] = {}  # dest_uri -> identity of each page file the site keeps
+        self.themed: dict[str, bytes] = {}  # dest_uri -> page key of what its file holds after this build
         self._logger = logging.getLogger("mkdocs")
 
     # -- build start -----------------------------------------------------------------
@@ -271,15 +286,15 @@ class Reuse:
         if not self.enabled:
             return env
         # Paths inside the staging folder are named relative to it: a moved checkout keeps its cache.
-        shape = _config_shape(config).replace(str(self.overrides.parent), "<stage>")
+        shape = config_shape(config).replace(str(self.overrides.parent), "<stage>")
         # The build date, when a theme template can show it (the catalogue's latest `added` date pins it, so
         # adding or deleting the newest record would otherwise re-theme every page): pinned by
         # SOURCE_DATE_EPOCH, otherwise now (then nothing themed hits).
         date = ""
-        if _templates_mention(config.theme.dirs, ("build_date", "update_date")):
+        if templates_mention(config.theme.dirs, ("build_date", "update_date")):
             date = os.environ.get("SOURCE_DATE_EPOCH") or f"unpinned {time.time_ns()} {os.getpid()}"
         self.site_key = digest(self.cache.versions, "site", shape, date,
-                               files_digest(self.overrides), _nav_shape(self._nav))
+                               files_digest(self.overrides), nav_shape(self._nav))
         self._page_keys = {}
         for plugin in config.plugins.values():
             index = getattr(plugin, "search_index", None)
@@ -288,10 +303,16 @@ class Reuse:
         wrapped = _Env(env, self)
         if self.jobs > 1 and self.get_context is not None:
             pages = [file.page for file in files.documentation_pages() if file.page is not None]
-            missing = [page.file for page in pages
-                       if not self.cache.has("page", self.page_key(page, page.meta.get("template", "main.html")))]
+            missing = [page.file for page in pages if not self._themed_already(page)]
             self._fan_out(missing, lambda share: self._theme_share(share, wrapped, config, files))
         return wrapped
+
+    def _themed_already(self, page: Any) -> bool:
+        key = self.page_key(page, page.meta.get("template", "main.html"))
+        if key is None:
+            return False
+        noted = self._site_files.get(page.file.dest_uri)
+        return (noted is not None and noted[0] == key) or self.cache.has("page", key)
 
     # -- sharing the misses out ------------------------------------------------------
 
@@ -368,6 +389,29 @@ class Reuse:
                 self._fan_out(pages, lambda share: self._render_share(share, config, files))
         return nav
 
+    def keep_from(self, site: Path, files: Mapping[str, tuple[bytes, tuple[int, ...]]]) -> None:
+        """Let the pages ``site`` already holds stay as they are: ``files`` is what the last build
+        noted (dest_uri -> page key, file identity; see :func:`file_identity`). Only for a build
+        that writes nothing for a kept page (site.py's patch mode)."""
+        self._site, self._site_files = site, files
+
+    def keeps(self, page: Any, key: bytes) -> bool:
+        """Whether ``page``, themed under ``key``, is the file the site holds already."""
+        if self._site is None:
+            return False
+        rel = page.file.dest_uri
+        noted = self._site_files.get(rel)
+        if noted is None or noted[0] != key:
+            return False
+        try:
+            st = os.lstat(self._site / rel)
+        except OSError:
+            return False
+        if not stat.S_ISREG(st.st_mode) or file_identity(st) != tuple(noted[1]):
+            return False
+        self.kept[rel] = noted[1]
+        return True
+
     def page_key(self, page: Any, template: str) -> bytes | None:
         """The key of ``page`` themed with ``template``: its content, its place in the site, the site's shape.
 
@@ -385,8 +429,8 @@ class Reuse:
         if content is None or self.site_key is None:
             return None
         return digest(self.site_key, content, template, page.url, page.title, page.canonical_url, page.edit_url,
-                      page.is_homepage, _neighbour(page.previous_page), _neighbour(page.next_page),
-                      [_neighbour(p) for p in page.ancestors])
+                      page.is_homepage, neighbour(page.previous_page), neighbour(page.next_page),
+                      [neighbour(p) for p in page.ancestors])
 
     def _wrap_search(self, plugin: Any, index: Any) -> None:
         entries_attr = "entries" if isinstance(getattr(index, "entries", None), list) else "_entries"
@@ -479,68 +523,19 @@ class _Template:
         if page is not None and not kwargs:
             self._reuse._await(page.file.src_uri)
             key = self._reuse.page_key(page, self._name)
+        reuse = self._reuse
         if key is not None:
-            stored = self._reuse.cache.get("page", key)
+            if reuse.keeps(page, key):
+                reuse.cache.keep("page", key)
+                reuse.themed[page.file.dest_uri] = key
+                return KEPT
+            stored = reuse.cache.get("page", key)
             if isinstance(stored, str):
+                reuse.themed[page.file.dest_uri] = key
                 return stored
-        warnings = self._reuse.warnings_seen()
+        warnings = reuse.warnings_seen()
         output: str = self._template.render(*args, **kwargs)
-        if key is not None and self._reuse.warnings_seen() == warnings:
-            self._reuse.cache.put("page", key, output)
+        if key is not None and reuse.warnings_seen() == warnings:
+            reuse.cache.put("page", key, output)
+            reuse.themed[page.file.dest_uri] = key
         return output
-
-
-def _templates_mention(dirs: list[str], words: tuple[str, ...]) -> bool:
-    """Whether any theme template (``.html``, ``.xml``) under ``dirs`` contains one of ``words``."""
-    for folder in dirs:
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]  # Material's .icons: thousands of SVGs
-            for name in filenames:
-                if name.endswith((".html", ".xml")) and name != "sitemap.xml":  # made afresh every build
-                    try:
-                        text = Path(dirpath, name).read_text(encoding="utf-8", errors="replace")
-                    except OSError:
-                        return True  # unreadable: assume the worst
-                    if any(word in text for word in words):
-                        return True
-    return False
-
-
-def _neighbour(item: Any) -> Any:
-    if item is None:
-        return None
-    return (type(item).__name__, getattr(item, "title", None), getattr(item, "url", None))
-
-
-def _config_shape(config: Any) -> str:
-    """Every setting the theme can read, in a stable form; plugins by name and settings."""
-    shape: dict[str, Any] = {}
-    for name, value in config.items():
-        if name == "site_dir":
-            continue
-        if name == "plugins":
-            value = {key: getattr(plugin, "config", None) for key, plugin in value.items()
-                     if not key.startswith("longctx/")}
-        elif name == "theme":
-            value = {"name": value.name, "dirs": list(value.dirs), "static": sorted(value.static_templates),
-                     "settings": dict(value.items())}
-        shape[name] = value
-    return stable_repr(shape)
-
-
-def _nav_shape(nav: Any) -> str:
-    """The navigation as every page shows it: each entry's kind, title, URL, page settings."""
-
-    def item(entry: Any) -> Any:
-        out = [type(entry).__name__, entry.title, getattr(entry, "url", None)]
-        page_file = getattr(entry, "file", None)
-        if page_file is not None:
-            out += [page_file.src_uri, stable_repr(getattr(entry, "meta", None)), entry.is_index]
-        children = getattr(entry, "children", None)
-        if children:
-            out.append([item(child) for child in children])
-        return out
-
-    if nav is None:
-        return "<no nav>"
-    return stable_repr([item(entry) for entry in nav.items])

@@ -7,7 +7,8 @@ in only when the build succeeded: a failed build leaves the previous site as it 
 With ``patch``, a file MkDocs would write that the previous site already holds byte
 for byte is not written: the fresh folder gets only what changed, and the update is
 a :class:`~.transaction.SitePatch` (an edit rewrites a few files of thousands, instead
-of creating and deleting a whole site's folders).
+of creating and deleting a whole site's folders); :mod:`.sitepatch` has the details, and
+how a page file that did not change is kept without being read.
 
 Output is deterministic: MkDocs stamps the sitemap with the build date, so
 ``SOURCE_DATE_EPOCH`` is set to the catalogue's latest ``added`` date (unless the
@@ -24,7 +25,6 @@ import os
 import re
 import shutil
 import signal
-import stat
 import tempfile
 import threading
 import time
@@ -34,6 +34,16 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic, Location
 from .sitedir import looks_like_a_site
+from .sitepatch import (
+    noted_site_files,
+    patchable,
+    remember_site_files,
+    site_files,
+    site_files_note,
+    to_remove,
+    unchanged_not_written,
+    written,
+)
 from .staging import Stage
 from .transaction import SitePatch, apply_patch, swap_in, sweep_site_temps
 
@@ -232,6 +242,17 @@ class Built:
     reused: int = 0  # cached results used (pages, their HTML, their search entries)
     made: int = 0  # results made afresh
     patch: SitePatch | None = None  # with ``patch`` and ``replace=False``: the update to make (``fresh`` is its)
+    # What the page files of this site were made from (see :func:`remember_site_files`), and where to note it.
+    site_files: dict[str, tuple[bytes, tuple[int, ...]]] | None = None
+    notes: Path | None = None
+    kept: int = 0  # page files the site kept as they were, unread (pagereuse's kept pages)
+    site: Path | None = None  # the folder the site goes to
+
+    def remember(self) -> None:
+        """Once this site is in place (``replace=False``: after the caller put it there), note what its
+        page files were made from, so the next patched build keeps the unchanged ones unread."""
+        if self.notes is not None and self.site_files is not None and self.site is not None:
+            remember_site_files(self.notes, self.site, self.site_files)
 
 
 def build_site(
@@ -264,15 +285,19 @@ def build_site(
     if cache is None:
         return _build_site(stage, site_dir, locate, strict, epoch, progress, replace, None, patch)
     with PageCache(cache) as pages:
-        built = _build_site(stage, site_dir, locate, strict, epoch, progress, replace, pages, patch)
+        built = _build_site(stage, site_dir, locate, strict, epoch, progress, replace, pages, patch,
+                            site_files_note(cache))
         pages.commit()
         built.reused, built.made = pages.hits, pages.misses
+    if replace:
+        built.remember()
     return built
 
 
 def _build_site(stage: Stage, site_dir: Path, locate: Locator, strict: bool, epoch: int | None,
                 progress: ProgressFactory | None, replace: bool, pages_cache,  # type: ignore[no-untyped-def]
-                patch: bool) -> Built:
+                patch: bool, note: Path | None = None) -> Built:
+    from mkdocs import utils
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, BuildError
 
@@ -284,17 +309,20 @@ def _build_site(stage: Stage, site_dir: Path, locate: Locator, strict: bool, epo
     try:
         with _source_date(epoch):
             config = _load_config(stage, fresh, strict, locate)
-            base = site_dir if patch and _patchable(config) and site_dir.is_dir() and looks_like_a_site(site_dir) \
+            base = site_dir if patch and patchable(config) and site_dir.is_dir() and looks_like_a_site(site_dir) \
                 else None
             pages = sum(1 for _ in stage.docs.rglob("*.md"))
             with (progress(pages) if progress else contextlib.nullcontext(lambda: None)) as tick, \
                     _mkdocs_logs() as logs:
                 config.plugins["longctx/progress"] = _progress_plugin(tick)
                 config.plugins["longctx/compiled"] = _compiled_plugin(stage.root)
+                reuse = None
                 if pages_cache is not None:
-                    config.plugins["longctx/reuse"] = _reuse_plugin(pages_cache, stage.overrides)
+                    reuse = config.plugins["longctx/reuse"] = _reuse_plugin(pages_cache, stage.overrides)
+                    if base is not None and note is not None:
+                        reuse.keep_from(base, noted_site_files(note, site_dir))
                 try:
-                    with _unchanged_not_written(fresh, base) as produced:
+                    with unchanged_not_written(fresh, base, reuse.kept if reuse else {}, utils) as (produced, same):
                         build(config)
                 except (Abort, BuildError) as err:
                     problems = _diagnostics(logs.records, locate)
@@ -304,112 +332,24 @@ def _build_site(stage: Stage, site_dir: Path, locate: Locator, strict: bool, epo
                 if problems and strict:
                     raise SiteError(problems)
         elapsed = time.perf_counter() - start
+        noted = site_files(fresh, reuse.themed, same) if reuse is not None and note is not None else None
+        said = {"site_files": noted, "notes": note, "kept": len(reuse.kept) if reuse is not None else 0,
+                "site": site_dir}
         if base is not None:
-            update = SitePatch(fresh, site_dir, _to_remove(site_dir, produced | set(_written(fresh))))
+            update = SitePatch(fresh, site_dir, to_remove(site_dir, produced | set(written(fresh))))
             if not replace:
-                return Built(elapsed, problems, fresh, patch=update)
+                return Built(elapsed, problems, fresh, patch=update, **said)
             apply_patch(update)
-            return Built(elapsed, problems)
+            return Built(elapsed, problems, **said)
         if not replace:
-            return Built(elapsed, problems, fresh)
+            return Built(elapsed, problems, fresh, **said)
         old = swap_in(fresh, site_dir)
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
     if old != site_dir:
         shutil.rmtree(old, ignore_errors=True)
-    return Built(elapsed, problems)
-
-
-# What may run during a patched build: these write every file through mkdocs.utils (or
-# into the fresh folder, where it is found) and read nothing back from the site folder.
-# A hook or another plugin might read a file the patch did not write: a full build then.
-_PATCH_SAFE_PLUGINS = {"search", "material/search"}
-
-
-def _patchable(config) -> bool:  # type: ignore[no-untyped-def]
-    return all(name in _PATCH_SAFE_PLUGINS or name.startswith("longctx/") for name in config.plugins) \
-        and not config.get("hooks")
-
-
-@contextlib.contextmanager
-def _unchanged_not_written(fresh: Path, base: Path | None) -> Iterator[set[str]]:
-    """While MkDocs builds into ``fresh``, a file that ``base`` already holds byte for byte
-    is only noted (in the set yielded), not written; with no ``base``, nothing changes."""
-    produced: set[str] = set()
-    if base is None:
-        yield produced
-        return
-    from mkdocs import utils
-
-    write, copy = utils.write_file, utils.copy_file
-    prefix = str(fresh) + os.sep
-
-    def unchanged(output_path: str, content: Callable[[], bytes]) -> bool:
-        path = os.path.abspath(output_path)
-        if not path.startswith(prefix):
-            return False
-        rel = path[len(prefix):]
-        produced.add(rel)
-        return _holds(base / rel, content)
-
-    def write_file(content: bytes, output_path: str) -> None:
-        if not unchanged(output_path, lambda: content):
-            write(content, output_path)
-
-    def copy_file(source_path: str, output_path: str) -> None:
-        if os.path.isdir(output_path) or not unchanged(output_path, Path(source_path).read_bytes):
-            copy(source_path, output_path)
-
-    utils.write_file, utils.copy_file = write_file, copy_file
-    try:
-        yield produced
-    finally:
-        utils.write_file, utils.copy_file = write, copy
-
-
-def _holds(path: Path, content: Callable[[], bytes]) -> bool:
-    """Whether ``path`` is a regular file holding ``content()`` (sizes compared first)."""
-    try:
-        st = os.lstat(path)
-        if not stat.S_ISREG(st.st_mode):
-            return False
-        data = content()
-        return st.st_size == len(data) and path.read_bytes() == data
-    except OSError:
-        return False
-
-
-def _written(folder: Path) -> Iterator[str]:
-    for dirpath, _, filenames in os.walk(folder):
-        for name in filenames:
-            yield os.path.relpath(os.path.join(dirpath, name), folder)
-
-
-def _to_remove(site_dir: Path, produced: set[str]) -> list[str]:
-    """What ``site_dir`` holds that the site built as ``produced`` (relative file paths) does
-    not: files, whole folders, and anything where a produced file or folder must go."""
-    folders = {os.path.dirname(rel) for rel in produced}
-    for rel in list(folders):
-        while rel:
-            rel = os.path.dirname(rel)
-            folders.add(rel)
-    out: list[str] = []
-
-    def walk(folder: str) -> None:
-        with os.scandir(site_dir / folder) as entries:
-            for entry in sorted(entries, key=lambda e: e.name):
-                rel = os.path.join(folder, entry.name) if folder else entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    if rel in folders:
-                        walk(rel)
-                    else:
-                        out.append(rel)
-                elif rel not in produced:
-                    out.append(rel)
-
-    walk("")
-    return out
+    return Built(elapsed, problems, **said)
 
 
 def serve_site(

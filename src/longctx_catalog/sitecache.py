@@ -86,7 +86,7 @@ def tool_versions() -> str:
     parts = [f"longctx {__version__}", f"format {FORMAT}"]
     # This module and the MkDocs side of the cache: a changed key recipe must not meet old entries.
     here = Path(__file__).resolve().parent
-    for name in ("sitecache.py", "pagereuse.py"):
+    for name in ("sitecache.py", "pagereuse.py", "pagekeys.py"):
         try:
             parts.append(f"{name} {hashlib.blake2b((here / name).read_bytes(), digest_size=10).hexdigest()}")
         except OSError:
@@ -231,6 +231,13 @@ class PageCache:
         self.hits += 1
         self._used.add((kind, key))
         return value
+
+    def keep(self, kind: str, key: bytes) -> None:
+        """Keep the entry under (kind, key), if there is one, without reading it: what it holds is
+        in use without being needed now (a page file the site keeps)."""
+        if (kind, key) in self._pending or key in self._stored(kind):
+            self.hits += 1
+            self._used.add((kind, key))
 
     def put(self, kind: str, key: bytes, value: Any) -> None:
         self._pending[(kind, key)] = _pack(value)

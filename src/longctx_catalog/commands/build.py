@@ -68,6 +68,7 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
     from ..site import Locator, SiteError, date_epoch
     from ..sitecache import cache_file
     from ..siteconfig import extra_inputs, read_site_config
+    from ..sitepatch import site_files_note
 
     step("start")
     recovered = recover_leftovers(root)
@@ -116,6 +117,7 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
     cache = cache_file(prepared.stage.dir)
     if force:
         cache.unlink(missing_ok=True)
+        site_files_note(cache).unlink(missing_ok=True)
     try:
         # The page cache, and writing only the files that changed, are MkDocs'.
         reuse = {"cache": cache, "patch": True} if engine == "mkdocs" else {}
@@ -143,6 +145,7 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
     except OSError as err:
         raise EnvironmentProblem(f"cannot write {err.filename or 'the site'}: {err.strerror or err}; site/ and "
                                  "docs/ were put back as they were") from None
+    built.remember()
     done = finish(root, changes)
     for change in done:
         verb = {"create": "created", "update": "updated", "remove": "removed"}[change.action]
@@ -169,7 +172,8 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
     click.echo(f"built {shown}/ from {len(catalog.records)} records ({pages} pages) in "
                f"{time.perf_counter() - start:.1f} s ({display_name(engine)} {built.seconds:.1f} s)", err=True)
     if timings:
-        click.echo(f"  page cache: {built.reused} results reused, {built.made} made", err=True)
+        click.echo(f"  page cache: {built.reused} results reused, {built.made} made; {built.kept} page files "
+                   "kept unread", err=True)
         for (_, before, cpu_before), (name, after, cpu_after) in itertools.pairwise(steps):
             click.echo(f"  {after - before:6.2f} s  ({cpu_after - cpu_before:5.2f} s CPU here)  {name}", err=True)
     sys.stderr.flush()
