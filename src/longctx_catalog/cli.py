@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -35,4 +37,17 @@ for _name in COMMAND_MODULES:
 
 
 def main(argv: list[str] | None = None) -> None:
-    cli.main(args=argv, prog_name="longctx")
+    """The console script. After a command that allowed it (a build: ~1 s at 5,000 records, the
+    interpreter freeing the loaded catalogue and site object by object), the process ends at once."""
+    try:
+        cli.main(args=argv, prog_name="longctx")
+    except SystemExit as done:
+        import multiprocessing
+
+        from .commands._common import quick_exit_allowed
+
+        if done.code in (0, None) and quick_exit_allowed() and not multiprocessing.active_children():
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
+        raise

@@ -28,6 +28,19 @@ class DataProblem(click.ClickException):
     exit_code = EXIT_DATA
 
 
+_QUICK_EXIT = [False]
+
+
+def allow_quick_exit() -> None:
+    """Say that everything this run writes is written and closed, and no child process is
+    left: the process may end without tearing down its objects one by one (see :func:`..cli.main`)."""
+    _QUICK_EXIT[0] = True
+
+
+def quick_exit_allowed() -> bool:
+    return _QUICK_EXIT[0]
+
+
 @dataclass
 class State:
     root_option: Path | None = None

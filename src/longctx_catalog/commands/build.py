@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ._common import DataProblem, EnvironmentProblem, State, pass_state
+from ._common import DataProblem, EnvironmentProblem, State, allow_quick_exit, pass_state
 
 
 @click.command("build")
@@ -177,6 +177,7 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
         for (_, before, cpu_before), (name, after, cpu_after) in itertools.pairwise(steps):
             click.echo(f"  {after - before:6.2f} s  ({cpu_after - cpu_before:5.2f} s CPU here)  {name}", err=True)
     sys.stderr.flush()
+    allow_quick_exit()
 
 
 def _committed_pages(catalog):  # type: ignore[no-untyped-def]
