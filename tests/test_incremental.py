@@ -13,13 +13,15 @@ import hashlib
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, make_site_catalogue, run_longctx
+from conftest import REPO, make_site_catalogue, run_longctx, site_env
 
 CACHE = ".longctx-cache/site/pages.sqlite"
 PAPERS = ("yarn", "longlora", "position-interpolation")  # papers no other file refers to by id
@@ -241,6 +243,45 @@ def test_unchanged_page_files_are_kept_unread_but_never_a_changed_one(base: Path
     edit_tldr(root, 4)
     assert _kept(_build(root)) == 0
     _assert_same_sites(root / "site", _cold_copy(root, tmp_path / "cold") / "site")
+
+
+def _shared(stderr: str) -> int:
+    match = re.search(r"(\d+) pages' results made by children", stderr)
+    assert match, stderr
+    return int(match.group(1))
+
+
+def _build_with_jobs(root: Path, jobs: int, *args: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "longctx_catalog", "--root", str(root), "build", "--timings", *args],
+                            capture_output=True, text=True, env={**site_env(), "LONGCTX_JOBS": str(jobs)}, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+def test_work_shared_out_to_children_gives_the_site_one_process_makes(tmp_path: Path) -> None:
+    """With many pages to make, forked children make a share of the results: in a cold build, and
+    when a renamed taxonomy node changes every record page (the pages staged since the last
+    build). The site is the one a single process makes from scratch."""
+    root = tmp_path / "many"
+    made = subprocess.run([sys.executable, str(REPO / "benchmarks" / "make_catalogue.py"), "60", str(root)],
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    assert _shared(_build_with_jobs(root, 2)) > 0  # cold
+    taxonomy = root / "taxonomy.yaml"
+    text = taxonomy.read_text(encoding="utf-8")
+    first = text.index("\n  title: ") + len("\n  title: ")
+    taxonomy.write_text(text[:first] + "Renamed " + text[first:], encoding="utf-8")
+    shared = _shared(_build_with_jobs(root, 2))
+    pages = sum(1 for _ in (root / ".longctx-cache" / "site" / "docs").rglob("*.md"))
+    # Half the themed pages (every one changed), and half the markdown of the pages staged anew (more
+    # than 64, the least worth forking for: every record page shows the node's title).
+    assert pages // 2 + 64 // 2 <= shared < pages, (shared, pages)
+
+    alone = tmp_path / "alone"
+    shutil.copytree(root, alone, ignore=lambda folder, names: [".longctx-cache", "site"] if Path(folder) == root
+                    else [])
+    assert _shared(_build_with_jobs(alone, 1, "--force")) == 0
+    _assert_same_sites(root / "site", alone / "site")
 
 
 def test_force_starts_from_an_empty_cache(base: Path, tmp_path: Path) -> None:

@@ -27,12 +27,8 @@ their inputs are the same:
 The cache is only used when every plugin of the build is known (search and ours): a
 hook or another plugin could change a page in ways no key here sees.
 
-**Many cores.** When many pages miss (a cold build, a taxonomy change), the misses are
-shared out: forked children render their share of the pages' markdown (once the
-navigation exists) and of the themed pages (once every page is read) and send back
-cache entries, which MkDocs, in this process, then finds as hits. Each child starts
-from this process's state, so what it makes is what this process would have made; a
-child that fails only leaves its pages to be made here.
+**Many cores.** When many pages miss (a cold build, a renamed taxonomy node), forked
+children make a share of the entries: see :mod:`.pageshare`.
 """
 
 from __future__ import annotations
@@ -49,12 +45,12 @@ from typing import Any
 
 from . import bigtables
 from .pagekeys import config_shape, nav_shape, neighbour, templates_mention
+from .pageshare import FAN_OUT, Sharing
 from .parallel import Deferred
 from .sitecache import PageCache, digest, files_digest, stable_repr
 from .sitepatch import file_identity
 
 KNOWN_PLUGINS = ("search", "material/search")
-FAN_OUT = 64  # misses worth forking for (below this, a child costs more than it saves)
 # What the theme "renders" for a page the site keeps: never written (site.py writes nothing for a
 # kept page), and a comment rather than nothing so that MkDocs does not take the page for empty.
 KEPT = "<!-- longctx: this page's file is kept as the previous build wrote it -->"
@@ -90,7 +86,7 @@ def _found(file: Any) -> Any:
     return (file.src_uri, file.url, file.dest_uri, bool(file.inclusion.is_excluded()))
 
 
-class Reuse:
+class Reuse(Sharing):
     """MkDocs plugin events that take unchanged pages from ``cache`` (see the module docstring)."""
 
     def __init__(self, cache: PageCache, overrides: Path, page_class: Any = None,
@@ -117,6 +113,7 @@ class Reuse:
         self._site_files: Mapping[str, tuple[bytes, tuple[int, ...]]] = {}  # dest_uri -> (page key, file identity)
         self.kept: dict[str, tuple[int, ...]] = {}  # dest_uri -> identity of each page file the site keeps
         self.themed: dict[str, bytes] = {}  # dest_uri -> page key of what its file holds after this build
+        self.shared = 0  # pages handed to children (markdown and themed pages counted apart)
         self._logger = logging.getLogger("mkdocs")
 
     # -- build start -----------------------------------------------------------------
@@ -142,11 +139,6 @@ class Reuse:
     def on_build_error(self, error: Exception) -> None:
         self._logger.removeHandler(self._warnings)
         self._stop_children()
-
-    def _stop_children(self) -> None:
-        for child in set(self._children.values()):
-            child.cancel()
-        self._children.clear()
 
     # -- markdown to HTML ------------------------------------------------------------
 
@@ -314,75 +306,17 @@ class Reuse:
         noted = self._site_files.get(page.file.dest_uri)
         return (noted is not None and noted[0] == key) or self.cache.has("page", key)
 
-    # -- sharing the misses out ------------------------------------------------------
-
-    def _fan_out(self, missing: list[Any], work: Callable[[list[Any]], dict[tuple[str, bytes], bytes]]) -> None:
-        """Children make the cache entries of all but the first share of ``missing`` while MkDocs goes on."""
-        if len(missing) < FAN_OUT:
-            return
-        size = -(-len(missing) // self.jobs)
-        for start in range(size, len(missing), size):
-            share = missing[start:start + size]
-            child = Deferred(lambda share=share: work(share))
-            for file in share:
-                self._children[file.src_uri] = child
-
-    def _await(self, src_uri: str) -> None:
-        """Take in the entries of the child that made ``src_uri``'s, if one did and it has not been heard yet."""
-        child = self._children.pop(src_uri, None)
-        if child is None:
-            return
-        try:
-            made = child.result()
-        except Exception:
-            made = {}  # the pages are made here instead
-        self._children = {uri: other for uri, other in self._children.items() if other is not child}
-        self.cache.take(made)
-
-    def _render_share(self, share: list[Any], config: Any, files: Any) -> dict[tuple[str, bytes], bytes]:
-        """In a child: what ``_populate_page`` does for ``share``, keeping only the cache entries."""
-        self.cache = self.cache.detached()
-        for file in share:
-            page = file.page
-            try:
-                config._current_page = page
-                page.read_source(config)
-                page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
-                page.render(config, files)
-                config.plugins.on_page_content(page.content, page=page, config=config, files=files)
-            except Exception:
-                self._recording = None  # this page is made in the parent, which reports the problem
-        return self.cache.made()
-
-    def _theme_share(self, share: list[Any], env: _Env, config: Any, files: Any) -> dict[tuple[str, bytes], bytes]:
-        """In a child: what ``_build_page`` does for ``share`` up to the template, keeping the cache entries."""
-        self.cache = self.cache.detached()
-        doc_files = files.documentation_pages()
-        for file in share:
-            page = file.page
-            try:
-                config._current_page = page
-                page.active = True
-                context = self.get_context(self._nav, doc_files, config, page)
-                template = env.get_template(page.meta.get("template", "main.html"))
-                for name, plugin in config.plugins.items():  # search indexes the page here; not our progress bar
-                    hook = getattr(plugin, "on_page_context", None)
-                    if hook is not None and not name.startswith("longctx/"):
-                        context = hook(context, page=page, config=config, nav=self._nav) or context
-                template.render(context)
-            except Exception:
-                pass  # made in the parent, which reports the problem
-            finally:
-                page.active = False
-        return self.cache.made()
-
-
     def on_nav(self, nav: Any, config: Any, files: Any) -> Any:
         self._nav = nav  # for _nav_shape, in on_env, once every page has its title
         if self.enabled and self.jobs > 1 and self.page_class is not None:
             pages = list(files.documentation_pages())
-            # Knowing which pages miss would mean reading them all twice: share out only a cold build's.
-            if self.cache.count("render") < len(pages) // 2:
+            # Knowing which pages miss would mean reading them all twice: share out a cold build's
+            # pages, else those staged since the cache was last written (a renamed taxonomy node
+            # changes every record page). A guess only steers the work: whatever a child makes is
+            # what this process would have made.
+            if self.cache.count("render") >= len(pages) // 2:
+                pages = self._restaged(pages)
+            if len(pages) >= FAN_OUT:
                 for file in pages:
                     if file.page is None:  # as MkDocs makes a page for a file outside the navigation
                         self.page_class(None, file, config)

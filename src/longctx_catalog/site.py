@@ -247,6 +247,7 @@ class Built:
     notes: Path | None = None
     kept: int = 0  # page files the site kept as they were, unread (pagereuse's kept pages)
     site: Path | None = None  # the folder the site goes to
+    shared: int = 0  # pages whose results forked children made (markdown and themed pages counted apart)
 
     def remember(self) -> None:
         """Once this site is in place (``replace=False``: after the caller put it there), note what its
@@ -334,7 +335,7 @@ def _build_site(stage: Stage, site_dir: Path, locate: Locator, strict: bool, epo
         elapsed = time.perf_counter() - start
         noted = site_files(fresh, reuse.themed, same) if reuse is not None and note is not None else None
         said = {"site_files": noted, "notes": note, "kept": len(reuse.kept) if reuse is not None else 0,
-                "site": site_dir}
+                "site": site_dir, "shared": reuse.shared if reuse is not None else 0}
         if base is not None:
             update = SitePatch(fresh, site_dir, to_remove(site_dir, produced | set(written(fresh))))
             if not replace:

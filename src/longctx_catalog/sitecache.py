@@ -86,7 +86,7 @@ def tool_versions() -> str:
     parts = [f"longctx {__version__}", f"format {FORMAT}"]
     # This module and the MkDocs side of the cache: a changed key recipe must not meet old entries.
     here = Path(__file__).resolve().parent
-    for name in ("sitecache.py", "pagereuse.py", "pagekeys.py"):
+    for name in ("sitecache.py", "pagereuse.py", "pagekeys.py", "pageshare.py"):
         try:
             parts.append(f"{name} {hashlib.blake2b((here / name).read_bytes(), digest_size=10).hexdigest()}")
         except OSError:

@@ -173,7 +173,7 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
                f"{time.perf_counter() - start:.1f} s ({display_name(engine)} {built.seconds:.1f} s)", err=True)
     if timings:
         click.echo(f"  page cache: {built.reused} results reused, {built.made} made; {built.kept} page files "
-                   "kept unread", err=True)
+                   f"kept unread; {built.shared} pages' results made by children", err=True)
         for (_, before, cpu_before), (name, after, cpu_after) in itertools.pairwise(steps):
             click.echo(f"  {after - before:6.2f} s  ({cpu_after - cpu_before:5.2f} s CPU here)  {name}", err=True)
     sys.stderr.flush()
