@@ -346,6 +346,27 @@ class Reuse(Sharing):
         self.kept[rel] = noted[1]
         return True
 
+    def keep_page(self, page: Any) -> bool:
+        """Whether ``page``'s file stays as the site holds it (:meth:`keeps`, under the key of its
+        themed page); if so, it counts as themed under that key."""
+        key = self.page_key(page, page.meta.get("template", "main.html"))
+        if key is None or not self.keeps(page, key):
+            return False
+        self.cache.keep("page", key)
+        self.themed[page.file.dest_uri] = key
+        return True
+
+    def index_kept(self, page: Any, config: Any, nav: Any) -> None:
+        """For a kept page that MkDocs does not theme, what the plugins do when it does (every one is
+        known, or nothing is kept): search adds the page's entries (from the cache, see
+        :meth:`_wrap_search`); ours count it."""
+        for name, plugin in config.plugins.items():
+            if name in KNOWN_PLUGINS:
+                if getattr(plugin.config, "enabled", True) is not False:
+                    plugin.search_index.add_entry_from_context(page)
+            elif name.startswith("longctx/") and hasattr(plugin, "on_page_context"):
+                plugin.on_page_context({"page": page}, page=page, config=config, nav=nav)
+
     def page_key(self, page: Any, template: str) -> bytes | None:
         """The key of ``page`` themed with ``template``: its content, its place in the site, the site's shape.
 
@@ -459,7 +480,7 @@ class _Template:
             key = self._reuse.page_key(page, self._name)
         reuse = self._reuse
         if key is not None:
-            if reuse.keeps(page, key):
+            if reuse.keeps(page, key):  # when site.py did not skip the page (it always does: a safety net)
                 reuse.cache.keep("page", key)
                 reuse.themed[page.file.dest_uri] = key
                 return KEPT

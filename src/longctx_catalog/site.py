@@ -189,6 +189,38 @@ def _load_config(stage: Stage, site_dir: Path, strict: bool, locate: Locator):  
     return config
 
 
+@contextlib.contextmanager
+def _kept_pages_not_themed(reuse, utils) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """While MkDocs builds, a page whose file the patched site keeps (pagereuse's ``keep_page``) skips
+    MkDocs' theming altogether (its template context, Material's search regex over its HTML, the
+    template): only what the plugins do with it happens, and its file is noted as kept."""
+    if reuse is None:
+        yield
+        return
+    from mkdocs.commands import build as building
+
+    from .pagereuse import KEPT
+
+    plain = building._build_page
+
+    def build_page(page, config, doc_files, nav, env, dirty=False, excluded=False):  # type: ignore[no-untyped-def]
+        if excluded or not reuse.keep_page(page):
+            return plain(page, config, doc_files, nav, env, dirty, excluded)
+        config._current_page = page
+        try:
+            reuse.index_kept(page, config, nav)
+            utils.write_file(KEPT.encode(), page.file.abs_dest_path)  # the patch notes it as kept: nothing written
+        finally:
+            config._current_page = None
+        return None
+
+    building._build_page = build_page
+    try:
+        yield
+    finally:
+        building._build_page = plain
+
+
 def _progress_plugin(tick: Callable[[], None]):  # type: ignore[no-untyped-def]
     from mkdocs.plugins import BasePlugin
 
@@ -323,7 +355,8 @@ def _build_site(stage: Stage, site_dir: Path, locate: Locator, strict: bool, epo
                     if base is not None and note is not None:
                         reuse.keep_from(base, noted_site_files(note, site_dir))
                 try:
-                    with unchanged_not_written(fresh, base, reuse.kept if reuse else {}, utils) as (produced, same):
+                    with unchanged_not_written(fresh, base, reuse.kept if reuse else {}, utils) as (produced, same), \
+                            _kept_pages_not_themed(reuse if base is not None else None, utils):
                         build(config)
                 except (Abort, BuildError) as err:
                     problems = _diagnostics(logs.records, locate)
