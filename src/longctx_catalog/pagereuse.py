@@ -51,9 +51,6 @@ from .sitecache import PageCache, digest, files_digest, stable_repr
 from .sitepatch import file_identity
 
 KNOWN_PLUGINS = ("search", "material/search")
-# What the theme "renders" for a page the site keeps: never written (site.py writes nothing for a
-# kept page), and a comment rather than nothing so that MkDocs does not take the page for empty.
-KEPT = "<!-- longctx: this page's file is kept as the previous build wrote it -->"
 
 
 @dataclass
@@ -480,10 +477,6 @@ class _Template:
             key = self._reuse.page_key(page, self._name)
         reuse = self._reuse
         if key is not None:
-            if reuse.keeps(page, key):  # when site.py did not skip the page (it always does: a safety net)
-                reuse.cache.keep("page", key)
-                reuse.themed[page.file.dest_uri] = key
-                return KEPT
             stored = reuse.cache.get("page", key)
             if isinstance(stored, str):
                 reuse.themed[page.file.dest_uri] = key

@@ -199,8 +199,6 @@ def _kept_pages_not_themed(reuse, utils) -> Iterator[None]:  # type: ignore[no-u
         return
     from mkdocs.commands import build as building
 
-    from .pagereuse import KEPT
-
     plain = building._build_page
 
     def build_page(page, config, doc_files, nav, env, dirty=False, excluded=False):  # type: ignore[no-untyped-def]
@@ -209,7 +207,7 @@ def _kept_pages_not_themed(reuse, utils) -> Iterator[None]:  # type: ignore[no-u
         config._current_page = page
         try:
             reuse.index_kept(page, config, nav)
-            utils.write_file(KEPT.encode(), page.file.abs_dest_path)  # the patch notes it as kept: nothing written
+            utils.write_file(b"", page.file.abs_dest_path)  # only noted as kept (sitepatch): nothing is written
         finally:
             config._current_page = None
         return None
