@@ -97,7 +97,6 @@ class Sharing:
                 page.active = False
         return self.cache.made()
 
-
     def _restaged(self, files: list[Any]) -> list[Any]:
         """The ``files`` written after the page cache was last written."""
         try:

@@ -19,13 +19,13 @@ import contextlib
 import hashlib
 import os
 import pickle
-import tempfile
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .transaction import write_temp
 
 PARSE_FILE = ".longctx-cache/parsed.pickle"
 FORMAT = 1  # bump when what is stored, or how keys are made, changes
@@ -104,17 +104,16 @@ class ParseCache:
             return
         payload = pickle.dumps((self._versions, self._used), protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(hashlib.blake2b(payload, digest_size=16).digest() + payload)
-                os.replace(temp, self.path)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
+            temp = write_temp(self.path, hashlib.blake2b(payload, digest_size=16).digest() + payload)
         except OSError:
             return  # a cache: the next run parses again
+        try:
+            os.replace(temp, self.path)
+        except BaseException as err:
+            temp.unlink(missing_ok=True)
+            if isinstance(err, OSError):
+                return
+            raise
         self._stored = dict(self._used)
 
 

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .transaction import write_temp
+
 
 def file_identity(st: os.stat_result) -> tuple[int, int, int, int]:
     """What tells a file apart from any other written since: a rewrite (a new file renamed in)
@@ -47,12 +49,14 @@ def remember_site_files(note: Path, site_dir: Path, files: dict[str, tuple[bytes
     """Write the note for the site in ``site_dir`` (atomically: a half-written note would be read as none)."""
     data = pickle.dumps({"format": _NOTE_FORMAT, "site": str(site_dir.resolve()), "files": files},
                         protocol=pickle.HIGHEST_PROTOCOL)
-    tmp = note.with_name(f".{note.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_bytes(data)
+        tmp = write_temp(note, data)
+    except OSError:
+        return  # a note is an optimisation: without one, every page is checked
+    try:
         os.replace(tmp, note)
     except OSError:
-        tmp.unlink(missing_ok=True)  # a note is an optimisation: without one, every page is checked
+        tmp.unlink(missing_ok=True)
 
 
 def noted_site_files(note: Path, site_dir: Path) -> dict[str, tuple[bytes, tuple[int, ...]]]:
