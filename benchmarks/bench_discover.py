@@ -115,7 +115,7 @@ def speed(n: int, runs: int) -> tuple[float, float, float]:
             Index(catalog).assess(candidates)
             times.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
-        # Memory allocated by one fit + assess at its peak (numpy and scipy allocate through Python's
+        # Memory allocated by one fit + assess at its peak (numpy allocates through Python's
         # allocator hooks, so tracemalloc sees the matrices), apart from what the process already held.
         tracemalloc.start()
         Index(catalog).assess(candidates)

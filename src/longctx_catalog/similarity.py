@@ -34,12 +34,11 @@ import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from .model import Catalog, Record, TaxonomyNode
-from .textvec import TfidfVectorizer, normalize
+from .textvec import Csr, TfidfVectorizer, normalize
 
 NEIGHBOURS = 30  # records that vote on a text's tags, each with its similarity squared (the closest count most)
 SUGGEST_BLOCK = 1000  # texts scored at once (1,000 x 10,000 records = 80 MB of similarities at most)
@@ -106,10 +105,10 @@ class Index:
         except ValueError:  # no words at all (an empty catalogue): nothing is similar to anything
             self.vectorizer = None
             matrix = None
-        self._inside = np.asarray((matrix > 0).sum(axis=0)).ravel() if matrix is not None else np.zeros(0)
+        self._inside = matrix.column_counts() if matrix is not None else np.zeros(0)
         self._n_inside = len(texts)
-        self._records = matrix[: len(self.records)] if matrix is not None else None
-        self._nodes = matrix[len(self.records):] if matrix is not None else None
+        self._records = matrix.rows(0, len(self.records)) if matrix is not None else None
+        self._nodes = matrix.rows(len(self.records), matrix.shape[0]) if matrix is not None else None
         # Which nodes each record is tagged with, as a records × nodes matrix (1/len(tags) each,
         # so a record tagged three ways votes as much as one tagged once).
         tags = np.zeros((len(self.records), len(self.nodes)))
@@ -118,8 +117,15 @@ class Index:
             for j in known:
                 tags[i, j] = 1.0 / len(known)
         self._tags = tags
+        self._columns: dict[str, Csr] = {}
 
-    def _vectors(self, texts: Sequence[str]) -> Any:
+    def _transposed(self, which: str) -> Csr:
+        """The records' or the nodes' vectors as columns (what a product with them reads), made once."""
+        if which not in self._columns:
+            self._columns[which] = (self._records if which == "records" else self._nodes).transpose()
+        return self._columns[which]
+
+    def _vectors(self, texts: Sequence[str]) -> Csr:
         assert self.vectorizer is not None
         return self.vectorizer.transform(list(texts))
 
@@ -144,18 +150,18 @@ class Index:
             return [[] for _ in texts]
         return self._suggest(self._vectors(texts), limit)
 
-    def _suggest(self, queries: Any, limit: int) -> list[list[Suggestion]]:
+    def _suggest(self, queries: Csr, limit: int) -> list[list[Suggestion]]:
         if not self.nodes:
             return [[] for _ in range(queries.shape[0])]
         out: list[list[Suggestion]] = []
         for start in range(0, queries.shape[0], SUGGEST_BLOCK):  # bounded memory for a long listing
-            out += self._suggest_block(queries[start:start + SUGGEST_BLOCK], limit)
+            out += self._suggest_block(queries.rows(start, start + SUGGEST_BLOCK), limit)
         return out
 
-    def _suggest_block(self, queries: Any, limit: int) -> list[list[Suggestion]]:
-        votes = NODE_WEIGHT * (queries @ self._nodes.T).toarray()
+    def _suggest_block(self, queries: Csr, limit: int) -> list[list[Suggestion]]:
+        votes = NODE_WEIGHT * queries.dot(self._transposed("nodes"))
         if self.records:
-            sims = (queries @ self._records.T).toarray()
+            sims = queries.dot(self._transposed("records"))
             k = min(NEIGHBOURS, sims.shape[1])
             # Keep each text's k nearest records (argpartition: linear time; which of several equal
             # sims at the edge is kept follows numpy's fixed selection, so a run repeats exactly).
@@ -196,17 +202,17 @@ class Index:
         n = len(self.records)
         if matrix is None or n < 2 or limit <= 0:
             return {}
-        df = np.asarray((matrix > 0).sum(axis=0)).ravel()
-        kept = matrix[:, np.flatnonzero(df <= max(RELATED_MAX_DF * n, 2))]
-        kept = normalize(kept).astype(np.float32).tocsr()
-        transposed = kept.T.tocsr()
+        df = matrix.column_counts()
+        kept = matrix.columns(np.flatnonzero(df <= max(RELATED_MAX_DF * n, 2)))
+        kept = normalize(kept).astype(np.float32)
+        transposed = kept.transpose()
         tagged = (self._tags > 0).astype(np.float32)
         m = min(RELATED_POOL * limit, n - 1)  # the closest texts, reranked with the tag bonus
         out: dict[str, list[Record]] = {}
         for start in range(0, n, RELATED_BLOCK):
             stop = min(start + RELATED_BLOCK, n)
             rows = np.arange(stop - start)
-            block = (kept[start:stop] @ transposed).toarray()
+            block = kept.rows(start, stop).dot(transposed)
             block[rows, rows + start] = 0.0  # not itself
             pool = np.argpartition(-block, m - 1, axis=1)[:, :m] if m < n - 1 else np.argsort(-block, axis=1)[:, :m]
             sims = np.take_along_axis(block, pool, axis=1)
@@ -221,7 +227,7 @@ class Index:
         return out
 
 
-def _scope(inside: np.ndarray, n_inside: int, listing: Any, titles: Any = None) -> list[float]:
+def _scope(inside: np.ndarray, n_inside: int, listing: Csr, titles: Csr | None = None) -> list[float]:
     """The scope score of each row of ``listing`` (candidates × vocabulary, any positive = present).
 
     ``inside[w]`` counts the catalogue texts holding word ``w``. A word's weight is the
@@ -235,7 +241,7 @@ def _scope(inside: np.ndarray, n_inside: int, listing: Any, titles: Any = None) 
     vocabulary; a text with fewer known words is padded with the weight such a word
     would have at best (seen nowhere else), so a one-word match does not count as many.
     """
-    presence = (listing > 0).astype(np.float64).tocsr()
+    presence = listing.present()
     background = np.ones(presence.shape[0])
     judged = _mean_best(inside, n_inside, presence, background, SCOPE_WORDS)
     if presence.shape[0] > 1:
@@ -243,15 +249,15 @@ def _scope(inside: np.ndarray, n_inside: int, listing: Any, titles: Any = None) 
         background = (judged < cut).astype(np.float64)
         judged = _mean_best(inside, n_inside, presence, background, SCOPE_WORDS)
     if titles is not None:
-        heads = (titles > 0).astype(np.float64).tocsr()
+        heads = titles.present()
         judged = judged + TITLE_WEIGHT * _mean_best(inside, n_inside, heads, background, TITLE_WORDS)
     return [round(1.0 / (1.0 + math.exp(-value)), 4) for value in judged.tolist()]
 
 
-def _mean_best(inside: np.ndarray, n_inside: int, presence: Any, background: np.ndarray, words: int) -> np.ndarray:
+def _mean_best(inside: np.ndarray, n_inside: int, presence: Csr, background: np.ndarray, words: int) -> np.ndarray:
     """Each row's mean of its ``words`` highest log-odds weights against the rows in ``background``
     (a 0/1 weight per row; a row is never part of its own background)."""
-    outside = np.asarray(presence.T @ background).ravel()
+    outside = presence.t_dot(background)
     a = SCOPE_SMOOTHING
     log_in = np.log((inside + a) / (n_inside + 2 * a))
     out = np.empty(presence.shape[0])

@@ -1,9 +1,11 @@
-"""TF-IDF vectors of short texts: what :mod:`longctx_catalog.similarity` reads.
+"""TF-IDF vectors of short texts, and the few sparse-matrix sums on them that
+:mod:`longctx_catalog.similarity` needs.
 
-Written here rather than imported from scikit-learn because of what the import costs:
-scikit-learn takes ~1.2 s to import against ~0.3 s for numpy and scipy.sparse, and every
-site build pays it (record pages' "Related" lists), as does every preview rebuild in
-``longctx serve`` (issue 20's latency) — on a small catalogue that was 40 % of the build.
+Written here rather than imported from scikit-learn and SciPy because of what the
+imports cost: scikit-learn takes ~1.2 s against ~0.05 s for numpy alone, and SciPy's
+sparse module another ~0.12 s (it pulls in numpy.f2py and numpy.testing); every site
+build pays it (record pages' "Related" lists), as does every preview rebuild in
+``longctx serve`` (issue 20's latency) and every build the test suite runs.
 The weighting is scikit-learn's ``TfidfVectorizer(sublinear_tf=True, stop_words="english")``
 exactly (tests/test_similarity.py compares the two on random texts):
 
@@ -12,6 +14,10 @@ exactly (tests/test_similarity.py compares the two on random texts):
 - a term's weight in a text is ``1 + ln(count)`` times its smoothed inverse document
   frequency ``ln((1 + n) / (1 + df)) + 1``; each text's vector has unit length;
 - the vocabulary is sorted, so columns (and results) do not depend on text order.
+
+:class:`Csr` adds its values in the order SciPy's compressed-row routines do (one
+after another, in row and column order), so results are SciPy's to the last bit
+(tests/test_similarity.py checks that too).
 """
 
 from __future__ import annotations
@@ -19,9 +25,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 
@@ -53,13 +59,109 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
 
 
-def normalize(matrix: sparse.spmatrix) -> sparse.csr_matrix:
+PAIRS_AT_ONCE = 4_000_000  # products summed per step of Csr.dot (~100 MB of index and value arrays)
+
+
+@dataclass(frozen=True)
+class Csr:
+    """A sparse matrix in compressed rows: row ``i`` holds ``data[indptr[i]:indptr[i + 1]]`` in
+    the columns ``indices[indptr[i]:indptr[i + 1]]``, ascending (SciPy's ``csr_matrix`` layout)."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple[int, int]
+
+    def row_ids(self) -> np.ndarray:
+        """The row of each stored value."""
+        return np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
+
+    def rows(self, start: int, stop: int) -> Csr:
+        """Rows ``start`` to ``stop`` (exclusive)."""
+        stop = min(stop, self.shape[0])
+        lo, hi = self.indptr[start], self.indptr[stop]
+        return Csr(self.data[lo:hi], self.indices[lo:hi], self.indptr[start:stop + 1] - lo,
+                   (stop - start, self.shape[1]))
+
+    def columns(self, keep: np.ndarray) -> Csr:
+        """Only the columns ``keep`` (ascending), renumbered 0, 1, ... in that order."""
+        kept = np.zeros(self.shape[1], dtype=bool)
+        kept[keep] = True
+        mask = kept[self.indices]
+        renumber = np.cumsum(kept) - 1
+        counts = np.bincount(self.row_ids()[mask], minlength=self.shape[0])
+        indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        return Csr(self.data[mask], renumber[self.indices[mask]], indptr, (self.shape[0], len(keep)))
+
+    def astype(self, dtype: type) -> Csr:
+        return Csr(self.data.astype(dtype), self.indices, self.indptr, self.shape)
+
+    def present(self) -> Csr:
+        """1.0 wherever a value is positive (others dropped)."""
+        mask = self.data > 0
+        counts = np.bincount(self.row_ids()[mask], minlength=self.shape[0])
+        indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        return Csr(np.ones(int(mask.sum())), self.indices[mask], indptr, self.shape)
+
+    def column_counts(self) -> np.ndarray:
+        """How many rows hold a positive value in each column."""
+        return np.bincount(self.indices[self.data > 0], minlength=self.shape[1])
+
+    def transpose(self) -> Csr:
+        """The transposed matrix, in compressed rows (a stable sort keeps each new row's columns ascending)."""
+        order = np.argsort(self.indices, kind="stable")
+        counts = np.bincount(self.indices, minlength=self.shape[1])
+        indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        return Csr(self.data[order], self.row_ids()[order], indptr, (self.shape[1], self.shape[0]))
+
+    def toarray(self) -> np.ndarray:
+        out = np.zeros(self.shape, dtype=self.data.dtype)
+        out[self.row_ids(), self.indices] = self.data
+        return out
+
+    def dot(self, other: Csr) -> np.ndarray:
+        """``self @ other`` as a dense array.
+
+        Each product ``self[i, t] * other[t, j]`` is added to ``out[i, j]`` one after another,
+        ``t`` ascending, in the values' own type: SciPy's sparse product sums in that order, so
+        the results are equal bit for bit. At most :data:`PAIRS_AT_ONCE` products are formed at
+        once, so memory stays bounded whatever the matrices.
+        """
+        dtype = np.result_type(self.data, other.data)
+        n_out = other.shape[1]
+        out = np.zeros((self.shape[0], n_out), dtype=dtype)
+        flat = out.reshape(-1)
+        left, right = self.data.astype(dtype), other.data.astype(dtype)
+        row_of = self.row_ids()
+        lengths = other.indptr[self.indices + 1] - other.indptr[self.indices]  # products per stored value
+        ends = np.cumsum(lengths)
+        lo = 0
+        while lo < len(lengths):  # stored values of self in groups, in order (each cell's sum keeps its order)
+            hi = max(int(np.searchsorted(ends, (ends[lo - 1] if lo else 0) + PAIRS_AT_ONCE, side="right")), lo + 1)
+            counts = lengths[lo:hi]
+            first = np.cumsum(counts) - counts  # where each stored value's products start
+            # the stored value of other in each product: its row's start, plus the product's place in that row
+            at = np.arange(int(first[-1] + counts[-1])) + np.repeat(other.indptr[self.indices[lo:hi]] - first, counts)
+            cells = np.repeat(row_of[lo:hi] * n_out, counts) + other.indices[at]
+            np.add.at(flat, cells, np.repeat(left[lo:hi], counts) * right[at])
+            lo = hi
+        return out
+
+    def t_dot(self, vector: np.ndarray) -> np.ndarray:
+        """``self.T @ vector`` (vector: one value per row), summed in stored order as SciPy does."""
+        return np.bincount(self.indices, weights=self.data * vector[self.row_ids()], minlength=self.shape[1])
+
+
+def normalize(matrix: Csr) -> Csr:
     """``matrix`` with each row scaled to unit length (rows of zeros stay zeros)."""
-    rows = sparse.csr_matrix(matrix, dtype=np.float64, copy=True)
-    norms = np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1)).ravel())
+    data = matrix.data.astype(np.float64)
+    norms = np.zeros(matrix.shape[0])
+    filled = np.flatnonzero(np.diff(matrix.indptr))
+    if len(filled):  # the squares summed as SciPy's row sums sum them (add.reduceat)
+        norms[filled] = np.sqrt(np.add.reduceat(data * data, matrix.indptr[filled]))
     norms[norms == 0] = 1.0
-    rows.data /= np.repeat(norms, np.diff(rows.indptr))
-    return rows
+    return Csr(data / np.repeat(norms, np.diff(matrix.indptr)), matrix.indices.copy(), matrix.indptr.copy(),
+               matrix.shape)
 
 
 class TfidfVectorizer:
@@ -69,7 +171,7 @@ class TfidfVectorizer:
         self.vocabulary_: dict[str, int] = {}
         self.idf_ = np.zeros(0)
 
-    def fit_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+    def fit_transform(self, texts: Sequence[str]) -> Csr:
         """Learn the vocabulary of ``texts`` and return their vectors; ``ValueError`` if they hold no words."""
         counts = [Counter(words(text)) for text in texts]
         terms = sorted(set().union(*counts)) if counts else []
@@ -81,11 +183,11 @@ class TfidfVectorizer:
         self.idf_ = np.log((1 + tf.shape[0]) / (1 + df)) + 1.0
         return self._weigh(tf)
 
-    def transform(self, texts: Iterable[str]) -> sparse.csr_matrix:
+    def transform(self, texts: Iterable[str]) -> Csr:
         """Vectors of ``texts`` in the fitted vocabulary (words it lacks are ignored)."""
         return self._weigh(self._counts([Counter(words(text)) for text in texts]))
 
-    def _counts(self, counts: list[Counter[str]]) -> sparse.csr_matrix:
+    def _counts(self, counts: list[Counter[str]]) -> Csr:
         indptr = [0]
         indices: list[int] = []
         data: list[float] = []
@@ -94,9 +196,8 @@ class TfidfVectorizer:
             indices += [i for i, _ in known]
             data += [float(n) for _, n in known]
             indptr.append(len(indices))
-        return sparse.csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64),
-                                  np.asarray(indptr, dtype=np.int64)), shape=(len(counts), len(self.vocabulary_)))
+        return Csr(np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64),
+                   np.asarray(indptr, dtype=np.int64), (len(counts), len(self.vocabulary_)))
 
-    def _weigh(self, tf: sparse.csr_matrix) -> sparse.csr_matrix:
-        tf.data = (np.log(tf.data) + 1.0) * self.idf_[tf.indices]
-        return normalize(tf)
+    def _weigh(self, tf: Csr) -> Csr:
+        return normalize(Csr((np.log(tf.data) + 1.0) * self.idf_[tf.indices], tf.indices, tf.indptr, tf.shape))
