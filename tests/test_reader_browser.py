@@ -222,21 +222,40 @@ def test_phone_tables_are_cards(open_page: OpenPage, artifacts: Path, path: str,
 # Contrast, type size, record pages
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-@pytest.mark.parametrize(("screen", "viewport"), SCREENS)
+# Material's palette: its scheme names, by the colour scheme the reader's system asks for
+PALETTE = {"light": "default", "dark": "slate"}
+PALETTE_TOGGLE = "form[data-md-component=palette] label:not([hidden])"
+
+
 @pytest.mark.parametrize("path", ["", "papers/yarn/", "papers/unsummarised/", "papers/notes-in-markdown/",
                                   "explorer/", *TABLE_PAGES])
-def test_text_meets_aa_contrast(open_page: OpenPage, path: str, screen: str, viewport: dict[str, int],
-                                scheme: str) -> None:
-    page = open_page(path, viewport=viewport, color_scheme=scheme)
+def test_text_meets_aa_contrast(open_page: OpenPage, path: str) -> None:
+    """Both screen sizes in both colour schemes, in one page per path: loaded as the system's light
+    scheme asks, then switched with the palette toggle and resized as a reader would, each change
+    checked to have taken effect before the contrast is measured (the page loaded in the dark
+    scheme is measured below, in test_the_contrast_check_catches_low_contrast)."""
+    page = open_page(path, viewport=DESKTOP, color_scheme="light")
     if path == "explorer/":
         page.wait_for_selector("[data-lc-explorer].lc-x-ready")
-    settled(page)  # fade-ins and colour transitions finish
-    failing = page.evaluate(CONTRAST_JS, ".md-content")
-    assert failing == [], failing
-    checked = page.evaluate("document.querySelectorAll('.md-content .md-button').length")
-    if path == "papers/yarn/":
-        assert checked >= 2  # the outline "Code" button was among the texts measured
+    # as loaded, the toggle, a phone's width, the toggle again: each screen size in each scheme
+    steps = [(DESKTOP, "light", False), (DESKTOP, "dark", True), (PHONE, "dark", False), (PHONE, "light", True)]
+    failing = {}
+    for viewport, scheme, toggle in steps:
+        if toggle:
+            # The colours the reader ends with: transitions off (those of rows the explorer skips
+            # while off screen, content-visibility: auto, stay frozen at their start until shown).
+            page.add_style_tag(content="*, *::before, *::after { transition: none !important }")
+            page.locator(PALETTE_TOGGLE).click()
+        page.set_viewport_size(viewport)
+        page.wait_for_function(f"window.innerWidth === {viewport['width']}")
+        page.wait_for_function(f"document.body.dataset.mdColorScheme === '{PALETTE[scheme]}'")
+        settled(page)  # fade-ins finish
+        screen = next(name for name, size in SCREENS if size == viewport)
+        failing[screen, scheme] = page.evaluate(CONTRAST_JS, ".md-content")
+        if path == "papers/yarn/":  # the outline "Code" button was among the texts measured
+            assert page.evaluate("document.querySelectorAll('.md-content .md-button').length") >= 2
+    assert sorted(failing) == sorted((s, c) for s, _ in SCREENS for c in SCHEMES)
+    assert all(found == [] for found in failing.values()), failing
 
 
 def test_the_contrast_check_catches_low_contrast(open_page: OpenPage) -> None:
