@@ -15,6 +15,14 @@ no byte does not force a rebuild, and an edit that keeps the size and mtime does
 The output counts too: the site folder must still hold the ``index.html`` the build
 wrote. Only the standard library is imported here, so the check costs little more
 than reading the files.
+
+A file is not read again while its identity is the one it had when it was last
+hashed (:data:`Stats`: device, inode, size, modification and *change* time; the
+stamp keeps them between builds). The change time cannot be set back: every write,
+rename over or ``touch`` sets it to the present, so an edit that keeps the size and
+mtime still changes the identity. As git does with its index, an identity is trusted
+only for a file last changed :data:`SETTLED_NS` before it was read: a file changed
+again within the same tick of the file system's clock would keep its identity.
 """
 
 from __future__ import annotations
@@ -23,7 +31,8 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -46,16 +55,33 @@ def _package_inputs() -> list[Path]:
     return paths
 
 
-def _walk(path: Path) -> Iterable[Path]:
-    """Regular files under ``path`` (a FIFO or a link to a device is nobody's input, and would hang a read)."""
-    if path.is_file():
-        yield path
+# label -> (device, inode, size, mtime_ns, ctime_ns, digest) of files hashed before (see the module docstring)
+Stats = dict[str, tuple[int, int, int, int, int, str]]
+SETTLED_NS = 2_000_000_000  # far more than a file system's clock tick (ext4, tmpfs: a few ms)
+
+
+def _walk(path: Path) -> Iterable[tuple[Path, os.stat_result]]:
+    """Regular files under ``path``, each with its status (a FIFO or a link to a device is nobody's
+    input, and would hang a read)."""
+    try:
+        top = os.stat(path)
+    except OSError:
+        return
+    if stat.S_ISREG(top.st_mode):
+        yield path, top
         return
     for dirpath, dirnames, filenames in os.walk(path):
         dirnames[:] = sorted(d for d in dirnames if d not in ("__pycache__", ".git"))
         for name in sorted(filenames):
-            if not name.endswith((".pyc", ".tmp")) and os.path.isfile(os.path.join(dirpath, name)):
-                yield Path(dirpath, name)
+            if name.endswith((".pyc", ".tmp")):
+                continue
+            file = os.path.join(dirpath, name)
+            try:
+                found = os.stat(file)
+            except OSError:
+                continue
+            if stat.S_ISREG(found.st_mode):
+                yield Path(file), found
 
 
 def _file_digest(path: Path) -> str:
@@ -82,12 +108,28 @@ def content_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
-def snapshot(root: Path, extra: Iterable[str] = ()) -> dict[str, str]:
+def snapshot(root: Path, extra: Iterable[str] = (), known: Stats | None = None,
+             stats: Stats | None = None) -> dict[str, str]:
     """Every input of the site (see the module docstring) by label, with its content's digest.
 
     Taken before the build reads anything and again after it wrote, so an edit made
     while it ran is seen and no stamp is recorded for a mix of old and new inputs.
+    A file whose identity is the one ``known`` gives for its label is not read again;
+    ``stats``, when given, receives the identities (of settled files) this one saw.
     """
+    known = known or {}
+    settled = time.time_ns() - SETTLED_NS
+
+    def files(label_of: Callable[[Path], str], base: Path) -> Iterator[tuple[str, str]]:
+        for path, found in _walk(base):
+            label = label_of(path)
+            identity = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+            before = known.get(label)
+            value = before[5] if before is not None and tuple(before[:5]) == identity else _file_digest(path)
+            if stats is not None and found.st_ctime_ns < settled and found.st_mtime_ns < settled:
+                stats[label] = (*identity, value)
+            yield label, value
+
     out: dict[str, str] = {"<version>/longctx": __version__}
     for name in LIBRARIES:
         try:
@@ -96,15 +138,11 @@ def snapshot(root: Path, extra: Iterable[str] = ()) -> dict[str, str]:
             out[f"<version>/{name}"] = "-"
     out["<env>/SOURCE_DATE_EPOCH"] = os.environ.get("SOURCE_DATE_EPOCH", "")
     for base in _package_inputs():
-        out.update((f"<pkg>/{p.as_posix()}", _file_digest(p)) for p in _walk(base))
+        out.update(files(lambda p: f"<pkg>/{p.as_posix()}", base))
     for name in (*INPUT_FILES, *INPUT_DIRS):
-        path = root / name
-        if path.exists():
-            out.update((p.relative_to(root).as_posix(), _file_digest(p)) for p in _walk(path))
+        out.update(files(lambda p: p.relative_to(root).as_posix(), root / name))
     for name in extra:
-        path = Path(name)
-        if path.exists():
-            out.update((f"<extra>/{p.as_posix()}", _file_digest(p)) for p in _walk(path))
+        out.update(files(lambda p: f"<extra>/{p.as_posix()}", Path(name)))
     return out
 
 
@@ -133,7 +171,8 @@ def is_up_to_date(root: Path, seen: dict[str, Any] | None = None) -> bool:
     """Whether the last build's inputs and output are still exactly in place.
 
     ``seen``, when given, receives the snapshot this took (``extra``: the extra inputs
-    it covers, ``files``: the snapshot), so a build that follows need not take it again.
+    it covers, ``files``: the snapshot, ``stats``: the identities it saw), so a build
+    that follows need not take it again.
     """
     try:
         stamp = json.loads((root / STAMP_FILE).read_text(encoding="utf-8"))
@@ -141,21 +180,32 @@ def is_up_to_date(root: Path, seen: dict[str, Any] | None = None) -> bool:
         extra = [str(name) for name in stamp["extra"]]
         if stamp["output"] != _output_mark(site_dir) or stamp["output"] is None:
             return False
-        files = snapshot(root, extra)
+        stats: Stats = {}
+        files = snapshot(root, extra, known=_known(stamp.get("stats")), stats=stats)
         if seen is not None:
-            seen.update(extra=extra, files=files)
+            seen.update(extra=extra, files=files, stats=stats)
         return bool(stamp["fingerprint"] == digest(files))
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
 
-def record_build(root: Path, inputs: str, site_dir: Path, extra: Iterable[str]) -> None:
-    """Remember a successful build of the inputs whose digest is ``inputs``."""
+def _known(stored: Any) -> Stats:
+    """The identities a stamp holds; anything not shaped as :func:`record_build` writes them is left out."""
+    if not isinstance(stored, dict):
+        return {}
+    return {label: tuple(value) for label, value in stored.items()  # type: ignore[misc]
+            if isinstance(value, list) and len(value) == 6 and all(type(v) is int for v in value[:5])
+            and isinstance(value[5], str)}
+
+
+def record_build(root: Path, inputs: str, site_dir: Path, extra: Iterable[str], stats: Stats | None = None) -> None:
+    """Remember a successful build of the inputs whose digest is ``inputs`` (and, to read fewer
+    files next time, the identities ``stats`` of the files those digests were taken from)."""
     stamp = {"fingerprint": inputs, "site_dir": str(site_dir), "extra": list(extra),
-             "output": _output_mark(site_dir)}
+             "output": _output_mark(site_dir), "stats": {label: list(value) for label, value in (stats or {}).items()}}
     path = root / STAMP_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(stamp, separators=(",", ":")) + "\n", encoding="utf-8")
 
 
 def forget_build(root: Path) -> None:

@@ -80,7 +80,11 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
         raise DataProblem(f"{len(problems)} problem(s); the site was not built")
     extra = extra_inputs(config)
     # The snapshot is_up_to_date just took will do, unless a recovery has changed files since.
-    read = seen["files"] if seen.get("extra") == extra and not recovered else snapshot(root, extra)
+    if seen.get("extra") == extra and not recovered:
+        read, identities = seen["files"], seen["stats"]
+    else:
+        identities = {}
+        read = snapshot(root, extra, stats=identities)
     with cached_parsing(root):  # unchanged files are not parsed again
         catalog = load_or_fail(state)
     step("load and validate")
@@ -157,9 +161,11 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
             read.pop(change.path, None)
         else:
             read[change.path] = content_digest((change.new or "").encode("utf-8"))
-    unchanged = snapshot(root, prepared.extra_inputs) == read
+    # Files whose identity is still the one the first snapshot saw are not read again.
+    after: dict[str, Any] = {}
+    unchanged = snapshot(root, prepared.extra_inputs, known=identities, stats=after) == read
     if stamped and unchanged:  # another engine's build leaves no stamp (see above)
-        record_build(root, digest(read), prepared.config.site_dir, prepared.extra_inputs)
+        record_build(root, digest(read), prepared.config.site_dir, prepared.extra_inputs, after)
     elif not unchanged:
         click.echo("an input changed while the site was being built; the next `longctx build` builds again",
                    err=True)
