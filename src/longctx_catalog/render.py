@@ -50,6 +50,7 @@ from .pages import (
 )
 from .parallel import Deferred
 from .present import anchor_html, sort_by_name
+from .recordmemo import RecordPageMemo, shared_key
 from .templating import make_environment, readme_region_names, template_problem
 
 # Every generated page carries this line near its top; it is how `render` knows a
@@ -247,6 +248,7 @@ def render_catalog(
     progress: Callable[[Iterable[Page]], Iterator[Page]] | None = None,
     site: bool = False,
     parallel: bool = False,
+    memo: RecordPageMemo | None = None,
 ) -> Rendered:
     """Render every page and README region to text. Nothing is written here.
 
@@ -257,9 +259,11 @@ def render_catalog(
     timeline and the technique table) in a forked child meanwhile, and half the record
     pages in another (see :mod:`.parallel`); callers that already render in a child, or
     run beside threads (fork copies no thread but their locks), leave it off.
+    ``memo`` (site mode): record pages whose inputs are those of the last build are taken
+    from it instead of rendered (:mod:`.recordmemo`); the caller saves it afterwards.
     """
     with _gc_paused():
-        return _render(catalog, env, progress, site, parallel)
+        return _render(catalog, env, progress, site, parallel, memo)
 
 
 DOCS_PREFIX = DOCS_DIR + "/"
@@ -267,6 +271,10 @@ DOCS_PREFIX = DOCS_DIR + "/"
 # The pages a child renders when ``parallel`` is on: each lists every record in full,
 # together about a third of a render, the other two thirds being the topic pages.
 _OFFLOADED_PAGES = frozenset({TIMELINE_PAGE, TECHNIQUES_PAGE})
+
+
+# Fewer record pages than this to render are not worth forking a child for.
+RECORDS_FOR_A_CHILD = 64
 
 
 def _offloaded(path: str) -> bool:
@@ -279,6 +287,7 @@ def _render(
     progress: Callable[[Iterable[Page]], Iterator[Page]] | None,
     site: bool,
     parallel: bool,
+    memo: RecordPageMemo | None = None,
 ) -> Rendered:
     try:
         env = env or make_environment(catalog.root, site=site)
@@ -331,20 +340,25 @@ def _render(
 
     offloaded = [page for page in pages if _offloaded(page.path)] if parallel else []
     from_child = Deferred(lambda: {page.path: render_page(page) for page in offloaded}) if offloaded else None
-    # With ``parallel``, the second half of the record pages (a site has one per record) is
-    # rendered by a second child, started once the pages they link to are rendered.
+    # With ``parallel``, the second half of the record pages to render (a site has one per
+    # record) is rendered by a second child, started once the pages they link to are rendered.
     records = [page for page in pages if "record" in page.context]
-    second_half = {page.path for page in records[len(records) // 2:]} if parallel and len(records) > 1 else set()
+    second_half: set[str] = set()
     from_records_child: Deferred[dict[str, str]] | None = None
     out: dict[str, str] = {}
     try:
         for page in progress(pages) if progress else pages:
             if page is (records[0] if records else None):
                 anchors.update({path: {html.unescape(a) for a in _ANCHOR.findall(text)} for path, text in out.items()})
-                if second_half:
+                common = shared_key(env, catalog, views) if memo is not None else None
+                if memo is not None and common is not None:
+                    memo.fill(common, records, views, catalog, anchors, out)
+                to_render = [page for page in records if page.path not in out]
+                if parallel and len(to_render) >= RECORDS_FOR_A_CHILD:
+                    second_half = {page.path for page in to_render[len(to_render) // 2:]}
                     views.prepare_related()  # once, here, not in each process
                     from_records_child = Deferred(
-                        lambda: {page.path: render_page(page) for page in records if page.path in second_half})
+                        lambda chosen=second_half: {p.path: render_page(p) for p in records if p.path in chosen})
             if from_child and _offloaded(page.path):
                 out.update(from_child.result())
                 from_child = None

@@ -350,6 +350,7 @@ class Prepared:
     plan: StagePlan
     changed: int  # staged files written or removed
     warnings: list[Diagnostic] = field(default_factory=list)  # worth saying, not worth stopping for
+    record_pages_reused: int = 0  # record pages taken from the last build, not rendered (recordmemo.py)
 
     @property
     def sources(self) -> dict[str, str]:

@@ -43,14 +43,16 @@ def print_problems(diagnostics: list) -> None:  # type: ignore[type-arg]
         click.echo(format_text(diagnostics), nl=False, err=True)
 
 
-def stage_site(catalog: Catalog, *, quiet: bool = False, parallel: bool = False) -> Prepared:
+def stage_site(catalog: Catalog, *, quiet: bool = False, parallel: bool = False, reuse: bool = True) -> Prepared:
     """Render the site-mode pages and record pages, and stage them; DataProblem (exit 1) on any problem.
 
     ``parallel``: render in forked children too (:func:`..render.render_catalog`); never beside threads.
+    ``reuse``: take the record pages whose inputs did not change from the last build (:mod:`..recordmemo`).
     """
     from ..parallel import Deferred
+    from ..recordmemo import RecordPageMemo
     from ..render import RenderError, render_catalog
-    from ..staging import catalogue_extras, prepare_site
+    from ..staging import STAGE_DIR, catalogue_extras, prepare_site
 
     def progress(pages):  # type: ignore[no-untyped-def]
         with click.progressbar(pages, label="Rendering site pages", file=sys.stderr) as bar:
@@ -58,8 +60,10 @@ def stage_site(catalog: Catalog, *, quiet: bool = False, parallel: bool = False)
 
     # The explorer's data, the feeds and the downloads need no page: a child makes them meanwhile.
     extras = Deferred(lambda: catalogue_extras(catalog)) if parallel else None
+    memo = RecordPageMemo(catalog.root / STAGE_DIR, fresh=not reuse)
     try:
-        rendered = render_catalog(catalog, site=True, progress=None if quiet else progress, parallel=parallel)
+        rendered = render_catalog(catalog, site=True, progress=None if quiet else progress, parallel=parallel,
+                                  memo=memo)
     except BaseException as err:
         if extras:
             extras.cancel()
@@ -67,11 +71,13 @@ def stage_site(catalog: Catalog, *, quiet: bool = False, parallel: bool = False)
             raise
         print_problems(err.diagnostics)
         raise DataProblem("the site was not built; fix the problem above") from None
+    memo.save(rendered.pages)
     prepared, diags = prepare_site(catalog, rendered.pages, extras.result() if extras else None)
     if prepared is None:
         print_problems(diags)
         raise DataProblem(f"{len(diags)} problem(s); the site was not built") from None
     print_problems(prepared.warnings)
+    prepared.record_pages_reused = memo.reused
     return prepared
 
 

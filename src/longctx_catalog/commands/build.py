@@ -93,7 +93,7 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
     # anything is written.
     committed = Deferred(lambda: _committed_pages(catalog))
     try:
-        prepared = stage_site(catalog, parallel=True)
+        prepared = stage_site(catalog, parallel=True, reuse=not force)
     except BaseException:
         committed.cancel()
         raise
@@ -178,6 +178,8 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
     click.echo(f"built {shown}/ from {len(catalog.records)} records ({pages} pages) in "
                f"{time.perf_counter() - start:.1f} s ({display_name(engine)} {built.seconds:.1f} s)", err=True)
     if timings:
+        click.echo(f"  record pages: {prepared.record_pages_reused} of {len(catalog.by_id)} taken from the last build",
+                   err=True)
         click.echo(f"  page cache: {built.reused} results reused, {built.made} made; {built.kept} page files "
                    f"kept unread; {built.shared} pages' results made by children", err=True)
         for (_, before, cpu_before), (name, after, cpu_after) in itertools.pairwise(steps):
