@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import pickle
 from collections.abc import Iterator
 from importlib import metadata
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .transaction import write_temp
+from .cachefile import read_cache, write_cache
 
 PARSE_FILE = ".longctx-cache/parsed.pickle"
 FORMAT = 1  # bump when what is stored, or how keys are made, changes
@@ -60,17 +59,10 @@ class ParseCache:
         self._used: dict[bytes, bytes] = {}
 
     def _read(self) -> dict[bytes, bytes]:
-        try:
-            blob = self.path.read_bytes()
-        except OSError:
+        stored = read_cache(self.path)
+        if not isinstance(stored, tuple) or len(stored) != 2:
             return {}
-        check, payload = blob[:16], blob[16:]
-        if hashlib.blake2b(payload, digest_size=16).digest() != check:
-            return {}
-        try:
-            versions, entries = pickle.loads(payload)  # our own file, checksummed, never shared
-        except Exception:
-            return {}
+        versions, entries = stored
         if versions != self._versions or not isinstance(entries, dict):
             return {}
         return entries
@@ -102,18 +94,8 @@ class ParseCache:
         """Keep what this run used, and only that; nothing is written when that is what is stored."""
         if self._used.keys() == self._stored.keys():
             return
-        payload = pickle.dumps((self._versions, self._used), protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            temp = write_temp(self.path, hashlib.blake2b(payload, digest_size=16).digest() + payload)
-        except OSError:
+        if not write_cache(self.path, (self._versions, self._used)):
             return  # a cache: the next run parses again
-        try:
-            os.replace(temp, self.path)
-        except BaseException as err:
-            temp.unlink(missing_ok=True)
-            if isinstance(err, OSError):
-                return
-            raise
         self._stored = dict(self._used)
 
 

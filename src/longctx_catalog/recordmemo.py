@@ -17,7 +17,7 @@ the template against it). A catalogue with its own ``record.md.j2`` or ``_labels
 could read anything (the number of records, another record's notes), so for it nothing
 is reused: every page is rendered, as without this module.
 
-The pages live in one checksummed pickle under ``.longctx-cache/site/``; a damaged or
+The pages live in one checksummed pickle under ``.longctx-cache/site/`` (:mod:`.cachefile`); a damaged or
 foreign file counts as empty, and each save keeps only the current pages.
 """
 
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import metadata
@@ -35,9 +34,9 @@ from typing import Any
 import jinja2
 
 from . import __version__
+from .cachefile import read_cache, write_cache
 from .model import Catalog, Record
 from .templating import package_template_dir
-from .transaction import write_temp
 
 MEMO_FILE = "record-pages.pickle"
 FORMAT = 1  # bump when what is stored, or how keys are made, changes
@@ -104,18 +103,10 @@ class RecordPageMemo:
         self.reused = 0
 
     def _read(self) -> dict[str, tuple[bytes, str]]:
-        try:
-            blob = self.path.read_bytes()
-        except OSError:
+        stored = read_cache(self.path)
+        if not isinstance(stored, tuple) or len(stored) != 2 or stored[0] != FORMAT or not isinstance(stored[1], dict):
             return {}
-        check, payload = blob[:16], blob[16:]
-        if hashlib.blake2b(payload, digest_size=16).digest() != check:
-            return {}
-        try:
-            fmt, pages = pickle.loads(payload)  # our own file, checksummed, never shared
-        except Exception:
-            return {}
-        return pages if fmt == FORMAT and isinstance(pages, dict) else {}
+        return stored[1]
 
     def fill(self, shared: bytes, pages: Iterable[Any], views: Any, catalog: Catalog,
              anchors: dict[str, set[str]], out: dict[str, str]) -> None:
@@ -148,16 +139,6 @@ class RecordPageMemo:
         pages = {path: (key, out[path]) for path, key in self._keys.items() if path in out}
         if pages == self._stored:
             return
-        payload = pickle.dumps((FORMAT, pages), protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            temp = write_temp(self.path, hashlib.blake2b(payload, digest_size=16).digest() + payload)
-        except OSError:
+        if not write_cache(self.path, (FORMAT, pages)):
             return  # a cache: the next build renders again
-        try:
-            os.replace(temp, self.path)
-        except BaseException as err:
-            temp.unlink(missing_ok=True)
-            if isinstance(err, OSError):
-                return
-            raise
         self._stored = pages
