@@ -36,6 +36,7 @@ import jinja2
 from . import __version__
 from .cachefile import read_cache, write_cache
 from .model import Catalog, Record
+from .sitecache import digest
 from .templating import package_template_dir
 
 MEMO_FILE = "record-pages.pickle"
@@ -63,15 +64,6 @@ def _code() -> bytes:
     return h.digest()
 
 
-def _digest(*parts: str | bytes) -> bytes:
-    h = hashlib.blake2b(digest_size=20)
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.digest()
-
-
 def shared_key(env: jinja2.Environment, catalog: Catalog, views: Any) -> bytes | None:
     """What every record page depends on, or None when the catalogue has its own record template."""
     sources = []
@@ -90,7 +82,7 @@ def shared_key(env: jinja2.Environment, catalog: Catalog, views: Any) -> bytes |
     nodes = [(n.id, n.title, [a.id for a in n.lineage()], views.pages.get(n.id))
              for n in catalog.taxonomy.nodes.values()]
     used = {name: env.globals.get(name) for name in sorted(READS) if name in env.globals}
-    return _digest(_code(), *sources, repr(nodes), repr(sorted(used.items())))
+    return digest(_code(), *sources, repr(nodes), repr(sorted(used.items())))
 
 
 class RecordPageMemo:
@@ -118,7 +110,7 @@ class RecordPageMemo:
             if found is None:
                 text = repr(record)
                 # an address in a repr is never the same twice: such a record just always misses
-                found = records[id(record)] = _digest(text) if " at 0x" not in text else os.urandom(20)
+                found = records[id(record)] = digest(text) if " at 0x" not in text else os.urandom(20)
             return found
 
         taxonomy = catalog.taxonomy
@@ -127,7 +119,7 @@ class RecordPageMemo:
             filed = [(tag, record.id in anchors.get(views.pages[tag], ())) for tag in record.tags if tag in taxonomy]
             named = [of(catalog.by_id[b]) if b in catalog.by_id else b"-" for b in record.benchmarks]
             related = [of(other) for other in views.related(record)]
-            key = _digest(shared, page.path, of(record), repr(filed), *named, b"|", *related)
+            key = digest(shared, page.path, of(record), repr(filed), *named, b"|", *related)
             self._keys[page.path] = key
             stored = self._stored.get(page.path)
             if stored is not None and stored[0] == key:

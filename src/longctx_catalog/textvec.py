@@ -62,6 +62,11 @@ def words(text: str) -> list[str]:
 PAIRS_AT_ONCE = 4_000_000  # products summed per step of Csr.dot (~100 MB of index and value arrays)
 
 
+def _starts(counts: np.ndarray) -> np.ndarray:
+    """Row pointers (``indptr``) from the number of values in each row."""
+    return np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+
+
 @dataclass(frozen=True)
 class Csr:
     """A sparse matrix in compressed rows: row ``i`` holds ``data[indptr[i]:indptr[i + 1]]`` in
@@ -90,7 +95,7 @@ class Csr:
         mask = kept[self.indices]
         renumber = np.cumsum(kept) - 1
         counts = np.bincount(self.row_ids()[mask], minlength=self.shape[0])
-        indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        indptr = _starts(counts)
         return Csr(self.data[mask], renumber[self.indices[mask]], indptr, (self.shape[0], len(keep)))
 
     def astype(self, dtype: type) -> Csr:
@@ -100,7 +105,7 @@ class Csr:
         """1.0 wherever a value is positive (others dropped)."""
         mask = self.data > 0
         counts = np.bincount(self.row_ids()[mask], minlength=self.shape[0])
-        indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        indptr = _starts(counts)
         return Csr(np.ones(int(mask.sum())), self.indices[mask], indptr, self.shape)
 
     def column_counts(self) -> np.ndarray:
@@ -111,7 +116,7 @@ class Csr:
         """The transposed matrix, in compressed rows (a stable sort keeps each new row's columns ascending)."""
         order = np.argsort(self.indices, kind="stable")
         counts = np.bincount(self.indices, minlength=self.shape[1])
-        indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        indptr = _starts(counts)
         return Csr(self.data[order], self.row_ids()[order], indptr, (self.shape[1], self.shape[0]))
 
     def toarray(self) -> np.ndarray:
