@@ -51,13 +51,18 @@ def fix_links(text: str, source: str, repo_url: str | None) -> str:
     return _rewrite(text, link, ref)
 
 
+def has_docs_absolute_links(text: str) -> bool:
+    """Whether ``text`` may hold a docs-absolute link (a quick look: False means none for sure)."""
+    return "](/" in text or "]: /" in text or "]:/" in text
+
+
 def page_relative(text: str, page: str) -> str:
     """Docs-absolute link targets (``/papers/x.md#a``) in ``text`` made relative to ``page`` (docs-relative).
 
     Inline links, images and reference definitions; code is left alone. Both site
     engines resolve a relative ``.md`` link to the page it names (MkDocs also checks it).
     """
-    if "](/" not in text and "]: /" not in text and "]:/" not in text:
+    if not has_docs_absolute_links(text):
         return text  # most record pages: nothing to do, and no regex pass over them
 
     def link(match: re.Match[str]) -> str:

@@ -50,7 +50,7 @@ from .pages import (
 )
 from .parallel import Deferred
 from .present import anchor_html, sort_by_name
-from .recordmemo import RecordPageMemo, shared_key
+from .rendermemo import RenderMemo, entry_key, shared_key
 from .templating import make_environment, readme_region_names, template_problem
 
 # Every generated page carries this line near its top; it is how `render` knows a
@@ -101,9 +101,15 @@ class _EntryCache:
     keeps its anchor only the first time, so HTML ids stay unique.
     """
 
-    def __init__(self, env: jinja2.Environment) -> None:
+    def __init__(self, env: jinja2.Environment, memo: RenderMemo | None = None) -> None:
         self.template = env.get_template("entry.md.j2")
         self.cache: dict[str, str] = {}
+        self.memo = memo  # entries kept from the last build (rendermemo.py)
+        self.base = entry_key(env) if memo is not None else None
+
+    def _render(self, record: Record) -> str:
+        # Tidied with the whole page; stripping is enough here.
+        return self.template.render(record=record).strip("\n")
 
     def for_page(self) -> Callable[[Iterable[Record]], Md]:
         """``entries(records)`` for one page: the records' entries, separated by blank lines."""
@@ -115,8 +121,11 @@ class _EntryCache:
             for record in records:
                 text = cache.get(record.id)
                 if text is None:
-                    # Tidied with the whole page; stripping is enough here.
-                    text = cache[record.id] = self.template.render(record=record).strip("\n")
+                    if self.memo is None:
+                        text = self._render(record)
+                    else:
+                        text = self.memo.entry(self.base, record, lambda record=record: self._render(record))
+                    cache[record.id] = text
                 if record.id in seen:
                     text = text.replace(anchor_html(record.id), "", 1)
                 else:
@@ -248,7 +257,7 @@ def render_catalog(
     progress: Callable[[Iterable[Page]], Iterator[Page]] | None = None,
     site: bool = False,
     parallel: bool = False,
-    memo: RecordPageMemo | None = None,
+    memo: RenderMemo | None = None,
 ) -> Rendered:
     """Render every page and README region to text. Nothing is written here.
 
@@ -259,8 +268,9 @@ def render_catalog(
     timeline and the technique table) in a forked child meanwhile, and half the record
     pages in another (see :mod:`.parallel`); callers that already render in a child, or
     run beside threads (fork copies no thread but their locks), leave it off.
-    ``memo`` (site mode): record pages whose inputs are those of the last build are taken
-    from it instead of rendered (:mod:`.recordmemo`); the caller saves it afterwards.
+    ``memo`` (site mode): record pages, survey entries and link rewrites whose inputs are those
+    of the last build are taken from it instead of made (:mod:`.rendermemo`); the caller saves
+    it afterwards.
     """
     with _gc_paused():
         return _render(catalog, env, progress, site, parallel, memo)
@@ -287,7 +297,7 @@ def _render(
     progress: Callable[[Iterable[Page]], Iterator[Page]] | None,
     site: bool,
     parallel: bool,
-    memo: RecordPageMemo | None = None,
+    memo: RenderMemo | None = None,
 ) -> Rendered:
     try:
         env = env or make_environment(catalog.root, site=site)
@@ -323,7 +333,7 @@ def _render(
         "table_nodes": table_nodes,
         "anchors": anchors,
     }
-    entries = _EntryCache(env)
+    entries = _EntryCache(env, memo)
 
     def render(template_names: list[str], context: dict[str, Any]) -> str:
         try:
@@ -336,7 +346,10 @@ def _render(
 
     def render_page(page: Page) -> str:
         text = render(page.templates, {**page.context, "page": page.path})
-        return page_relative(text, page.path.removeprefix(DOCS_PREFIX)) if site else with_owner_line(text)
+        if not site:
+            return with_owner_line(text)
+        rel = page.path.removeprefix(DOCS_PREFIX)
+        return memo.relative(text, rel) if memo is not None else page_relative(text, rel)
 
     offloaded = [page for page in pages if _offloaded(page.path)] if parallel else []
     from_child = Deferred(lambda: {page.path: render_page(page) for page in offloaded}) if offloaded else None

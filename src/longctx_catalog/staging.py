@@ -350,7 +350,8 @@ class Prepared:
     plan: StagePlan
     changed: int  # staged files written or removed
     warnings: list[Diagnostic] = field(default_factory=list)  # worth saying, not worth stopping for
-    record_pages_reused: int = 0  # record pages taken from the last build, not rendered (recordmemo.py)
+    record_pages_reused: int = 0  # record pages taken from the last build, not rendered (rendermemo.py)
+    entries_reused: tuple[int, int] = (0, 0)  # survey entries taken from the last build, of those rendered
 
     @property
     def sources(self) -> dict[str, str]:

@@ -47,11 +47,12 @@ def stage_site(catalog: Catalog, *, quiet: bool = False, parallel: bool = False,
     """Render the site-mode pages and record pages, and stage them; DataProblem (exit 1) on any problem.
 
     ``parallel``: render in forked children too (:func:`..render.render_catalog`); never beside threads.
-    ``reuse``: take the record pages whose inputs did not change from the last build (:mod:`..recordmemo`).
+    ``reuse``: take the record pages, entries and link rewrites whose inputs did not change from the last
+    build (:mod:`..rendermemo`).
     """
     from ..parallel import Deferred
-    from ..recordmemo import RecordPageMemo
     from ..render import RenderError, render_catalog
+    from ..rendermemo import RenderMemo
     from ..staging import STAGE_DIR, catalogue_extras, prepare_site
 
     def progress(pages):  # type: ignore[no-untyped-def]
@@ -60,7 +61,7 @@ def stage_site(catalog: Catalog, *, quiet: bool = False, parallel: bool = False,
 
     # The explorer's data, the feeds and the downloads need no page: a child makes them meanwhile.
     extras = Deferred(lambda: catalogue_extras(catalog)) if parallel else None
-    memo = RecordPageMemo(catalog.root / STAGE_DIR, fresh=not reuse)
+    memo = RenderMemo(catalog.root / STAGE_DIR, fresh=not reuse)
     try:
         rendered = render_catalog(catalog, site=True, progress=None if quiet else progress, parallel=parallel,
                                   memo=memo)
@@ -78,6 +79,7 @@ def stage_site(catalog: Catalog, *, quiet: bool = False, parallel: bool = False,
         raise DataProblem(f"{len(diags)} problem(s); the site was not built") from None
     print_problems(prepared.warnings)
     prepared.record_pages_reused = memo.reused
+    prepared.entries_reused = (memo.entries_reused, memo.entries_asked)
     return prepared
 
 

@@ -180,6 +180,8 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
     if timings:
         click.echo(f"  record pages: {prepared.record_pages_reused} of {len(catalog.by_id)} taken from the last build",
                    err=True)
+        click.echo(f"  survey entries: {prepared.entries_reused[0]} of {prepared.entries_reused[1]} taken from the "
+                   "last build", err=True)
         click.echo(f"  page cache: {built.reused} results reused, {built.made} made; {built.kept} page files "
                    f"kept unread; {built.shared} pages' results made by children", err=True)
         for (_, before, cpu_before), (name, after, cpu_after) in itertools.pairwise(steps):

@@ -1,8 +1,11 @@
-"""Record pages taken from the last build (recordmemo.py): rendered again exactly when what they show changed.
+"""Rendered text taken from the last build (rendermemo.py): made again exactly when what it shows changed.
 
-Each test edits one thing a record page shows without touching the record itself (another
-record's title in its "Related" list or its "Evaluated on" line), builds, and compares the
-whole site with a cold build; a catalogue with its own record template reuses nothing.
+Record pages: each test edits one thing a record page shows without touching the record
+itself (another record's title in its "Related" list or its "Evaluated on" line), builds,
+and compares the whole site with a cold build; a catalogue with its own record template
+reuses nothing. Survey entries: an edited record's entry alone is rendered again, and an
+entry template's included template is part of every entry's key. Link rewrites: kept per
+page and text.
 """
 
 from __future__ import annotations
@@ -14,15 +17,23 @@ import jinja2.meta
 import pytest
 
 from conftest import REPO, run_longctx
-from longctx_catalog import recordmemo
+from longctx_catalog import rendermemo
+from longctx_catalog.doclinks import page_relative
 from longctx_catalog.templating import make_environment
 from test_incremental import _assert_same_sites, _build, _cold_copy, _replace, _start, base  # noqa: F401
 
 STAGED = ".longctx-cache/site/docs/papers"
+TOPIC = ".longctx-cache/site/docs/methodology/extended-rope/rope-scaling.md"  # lists yarn's entry
 
 
 def _reused(stderr: str) -> tuple[int, int]:
     match = re.search(r"record pages: (\d+) of (\d+) taken from the last build", stderr)
+    assert match, stderr
+    return int(match.group(1)), int(match.group(2))
+
+
+def _entries(stderr: str) -> tuple[int, int]:
+    match = re.search(r"survey entries: (\d+) of (\d+) taken from the last build", stderr)
     assert match, stderr
     return int(match.group(1)), int(match.group(2))
 
@@ -91,23 +102,69 @@ def test_force_or_a_damaged_memo_renders_every_page(base: Path, tmp_path: Path, 
     root = _start(base, tmp_path)
     _replace(root / "papers" / "yarn.yaml", r"^tldr: .*$", "tldr: Rewritten for this test.")
     if how == "damaged memo":
-        memo = root / ".longctx-cache" / "site" / recordmemo.MEMO_FILE
+        memo = root / ".longctx-cache" / "site" / rendermemo.MEMO_FILE
         memo.write_bytes(memo.read_bytes()[:-100] + b"x" * 100)
         result = run_longctx(root, "build", "--timings")
     else:
         result = run_longctx(root, "build", "--force", "--timings")
     assert result.returncode == 0, result.stderr
     assert _reused(result.stderr)[0] == 0
+    assert _entries(result.stderr)[0] == 0
     _assert_same_sites(root / "site", _cold_copy(root, tmp_path / "cold") / "site")
 
 
 def test_the_key_covers_what_the_shipped_record_template_reads(tmp_path: Path) -> None:
-    """recordmemo.py keys a page on what record.md.j2 reads today: a template that reads more
+    """rendermemo.py keys a page on what record.md.j2 reads today: a template that reads more
     (another global, another view) must come with a key that covers it."""
     source = (REPO / "templates" / "record.md.j2").read_text(encoding="utf-8")
     env = make_environment(tmp_path, site=True)  # the package's templates and filters (tmp_path has none)
     names = jinja2.meta.find_undeclared_variables(env.parse(source))
-    assert names <= recordmemo.READS, names - recordmemo.READS
-    assert set(re.findall(r"\bviews\.(\w+)", source)) <= recordmemo.VIEWS_READ
-    assert set(re.findall(r"\bcatalog\.(\w+)", source)) <= recordmemo.CATALOG_READ
+    assert names <= rendermemo.READS, names - rendermemo.READS
+    assert set(re.findall(r"\bviews\.(\w+)", source)) <= rendermemo.VIEWS_READ
+    assert set(re.findall(r"\bcatalog\.(\w+)", source)) <= rendermemo.CATALOG_READ
     assert not re.search(r"{%-?\s*(include|import|from|extends)\b", source)  # no other template's text
+
+
+# ---------------------------------------------------------------------------------
+# Survey entries and link rewrites
+
+
+def test_an_edited_tldr_renders_only_that_entry_again(base: Path, tmp_path: Path) -> None:  # noqa: F811
+    root = _start(base, tmp_path)
+    _replace(root / "papers" / "yarn.yaml", r"^tldr: .*$", "tldr: A TL;DR only this test writes.")
+    reused, asked = _entries(_build(root))
+    assert asked > 1 and reused == asked - 1, (reused, asked)
+    assert "A TL;DR only this test writes." in (root / TOPIC).read_text(encoding="utf-8")
+    _assert_same_sites(root / "site", _cold_copy(root, tmp_path / "cold") / "site")
+
+
+def test_a_template_the_entry_template_includes_is_in_every_entrys_key(base: Path, tmp_path: Path) -> None:  # noqa: F811
+    """A catalogue's own entry.md.j2 may include another template: editing only that one renders every entry again."""
+    root = _start(base, tmp_path)
+    templates = root / "templates"
+    templates.mkdir(exist_ok=True)
+    entry = (REPO / "templates" / "entry.md.j2").read_text(encoding="utf-8")
+    (templates / "entry.md.j2").write_text(entry + '\n{% include "entry-extra.md.j2" %}\n', encoding="utf-8")
+    (templates / "entry-extra.md.j2").write_text("Included line one.\n", encoding="utf-8")
+    _build(root)
+    (templates / "entry-extra.md.j2").write_text("Included line two.\n", encoding="utf-8")
+    stderr = _build(root)
+    assert _entries(stderr)[0] == 0, stderr
+    topic = (root / TOPIC).read_text(encoding="utf-8")
+    assert "Included line two." in topic and "Included line one." not in topic
+    _assert_same_sites(root / "site", _cold_copy(root, tmp_path / "cold") / "site")
+
+
+def test_link_rewrites_are_kept_per_page_and_text(tmp_path: Path) -> None:
+    text = "See [YaRN](/papers/yarn.md#cite) and [home](/index.md).\n"
+    memo = rendermemo.RenderMemo(tmp_path)
+    top, deep = memo.relative(text, "index.md"), memo.relative(text, "position/rope-scaling.md")
+    assert top != deep
+    memo.save({})
+    again = rendermemo.RenderMemo(tmp_path)
+    assert again.relative(text, "position/rope-scaling.md") == deep == page_relative(text, "position/rope-scaling.md")
+    assert again.relative(text, "index.md") == top == page_relative(text, "index.md")
+    assert again.links_reused == 2
+    other = text.replace("#cite", "#related")
+    assert again.relative(other, "index.md") == page_relative(other, "index.md")
+    assert again.links_reused == 2
