@@ -8,6 +8,7 @@ reader never meets half of one. A cache that cannot be written is only slower ne
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -31,9 +32,23 @@ def read_cache(path: Path) -> Any:
     if _check(payload) != check:
         return None
     try:
-        return pickle.loads(payload)  # our own file, checksummed, never shared
+        return unpickle(payload)  # our own file, checksummed, never shared
     except Exception:
         return None
+
+
+def unpickle(data: bytes) -> Any:
+    """``pickle.loads`` with the cyclic garbage collector paused: unpickling makes many objects and
+    frees none, so the collections their allocations set off find nothing. Unpacking the 5,000
+    page-cache entries of a 5k site alone: 0.76 s -> 0.39 s; inside a build, where collections
+    fall differently, the gain is smaller (~0.1 s, within this machine's noise)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def write_cache(path: Path, value: Any) -> bool:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cachefile import unpickle
 
 CACHE_FILE = "pages.sqlite"
 # Bump when what is stored, or how keys are made, changes.
@@ -285,6 +286,6 @@ def _unpack(blob: bytes) -> Any:
     if hashlib.blake2b(data, digest_size=16).digest() != check:
         return None
     try:
-        return pickle.loads(zlib.decompress(data))  # our own file, checksummed, never shared
+        return unpickle(zlib.decompress(data))  # our own file, checksummed, never shared
     except Exception:
         return None

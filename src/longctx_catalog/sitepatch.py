@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .cachefile import unpickle
 from .transaction import write_temp
 
 
@@ -63,7 +64,7 @@ def noted_site_files(note: Path, site_dir: Path) -> dict[str, tuple[bytes, tuple
     """The note for the site in ``site_dir``, or nothing when it is missing, damaged, of another
     format or about another folder (`serve` builds elsewhere, with the same page cache)."""
     try:
-        data = pickle.loads(note.read_bytes())  # our own file in the catalogue's cache folder
+        data = unpickle(note.read_bytes())  # our own file in the catalogue's cache folder
         mine = isinstance(data, dict) and data.get("format") == _NOTE_FORMAT and data.get("site") == str(site_dir)
         files = data["files"] if mine else {}
         return {rel: (key, tuple(ident)) for rel, (key, ident) in files.items()
