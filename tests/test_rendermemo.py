@@ -168,3 +168,16 @@ def test_link_rewrites_are_kept_per_page_and_text(tmp_path: Path) -> None:
     other = text.replace("#cite", "#related")
     assert again.relative(other, "index.md") == page_relative(other, "index.md")
     assert again.links_reused == 2
+
+
+def test_the_committed_pages_show_an_edit_made_after_their_entries_were_kept(base: Path, tmp_path: Path) -> None:  # noqa: F811
+    """`build` renders docs/ and the README in a child with a memo of its own: after an edit, they are what
+    `longctx render` makes from scratch (which uses no memo)."""
+    root = _start(base, tmp_path)
+    assert (root / ".longctx-cache" / "site" / rendermemo.DOCS_MEMO_FILE).is_file()
+    _replace(root / "papers" / "yarn.yaml", r"^tldr: .*$", "tldr: A TL;DR the committed pages must show.")
+    _build(root)
+    checked = run_longctx(root, "render", "--check", "--diff")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    topic = root / "docs" / "methodology" / "extended-rope" / "rope-scaling.md"
+    assert "A TL;DR the committed pages must show." in topic.read_text(encoding="utf-8")

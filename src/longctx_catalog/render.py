@@ -268,9 +268,9 @@ def render_catalog(
     timeline and the technique table) in a forked child meanwhile, and half the record
     pages in another (see :mod:`.parallel`); callers that already render in a child, or
     run beside threads (fork copies no thread but their locks), leave it off.
-    ``memo`` (site mode): record pages, survey entries and link rewrites whose inputs are those
-    of the last build are taken from it instead of made (:mod:`.rendermemo`); the caller saves
-    it afterwards.
+    ``memo``: survey entries, and in site mode record pages and link rewrites, whose
+    inputs are those of the last build are taken from it instead of made (:mod:`.rendermemo`);
+    the caller saves it afterwards.
     """
     with _gc_paused():
         return _render(catalog, env, progress, site, parallel, memo)

@@ -23,7 +23,9 @@ each under a key of everything it was made from:
 
 Each record's ``repr`` is digested once per build and shared by the tables. Only the
 process that opened the memo uses it: a forked child renders as if there were none (what
-it would store would not come back). Everything lives in one checksummed pickle under
+it would store would not come back). The committed pages (``docs/``, README; their entries
+carry a citation block) are rendered by `build` in a child of their own, which opens and
+saves its own memo file (``DOCS_MEMO_FILE``). Everything lives in one checksummed pickle under
 ``.longctx-cache/site/`` (:mod:`.cachefile`); a damaged or foreign file counts as empty, and
 each save keeps only what this build used.
 """
@@ -48,6 +50,7 @@ from .sitecache import digest, stable_repr
 from .templating import package_template_dir
 
 MEMO_FILE = "rendered.pickle"
+DOCS_MEMO_FILE = "rendered-docs.pickle"  # the committed pages' entries (build renders them in a child)
 OLD_FILES = ("record-pages.pickle",)  # what earlier versions kept here: removed on save
 FORMAT = 2  # bump when what is stored, or how keys are made, changes
 TEMPLATES = ("record.md.j2", "_labels.md.j2")  # what a record page's text comes from
@@ -112,9 +115,9 @@ def entry_key(env: jinja2.Environment) -> bytes | None:
 class RenderMemo:
     """The text of the last build's record pages, entries and link rewrites (see the module docstring)."""
 
-    def __init__(self, folder: Path, *, fresh: bool = False) -> None:
+    def __init__(self, folder: Path, *, fresh: bool = False, name: str = MEMO_FILE) -> None:
         self.folder = folder
-        self.path = folder / MEMO_FILE
+        self.path = folder / name
         self._stored: dict[str, dict[Any, Any]] = {table: {} for table in TABLES} if fresh else self._read()
         self._used: dict[str, dict[Any, Any]] = {table: {} for table in TABLES}
         self._record_keys: dict[str, bytes] = {}  # record page path -> its key, this build

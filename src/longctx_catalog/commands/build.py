@@ -91,7 +91,7 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
     # The committed pages (docs/, README) are worked out in a child process while this
     # one renders and stages the site; any problem with them stops the build before
     # anything is written.
-    committed = Deferred(lambda: _committed_pages(catalog))
+    committed = Deferred(lambda: _committed_pages(catalog, reuse=not force))
     try:
         prepared = stage_site(catalog, parallel=True, reuse=not force)
     except BaseException:
@@ -190,9 +190,17 @@ def command(state: State, force: bool, timings: bool, engine: str) -> None:
     allow_quick_exit()
 
 
-def _committed_pages(catalog):  # type: ignore[no-untyped-def]
-    """What `longctx render` would change in docs/ and the README, and its problems."""
+def _committed_pages(catalog, reuse: bool = True):  # type: ignore[no-untyped-def]
+    """What `longctx render` would change in docs/ and the README, and its problems.
+
+    ``reuse``: survey entries whose record did not change are taken from the last build
+    (:mod:`..rendermemo`, a file of this process's own: it runs in a child)."""
     from ..outputs import plan
     from ..render import render_catalog
+    from ..rendermemo import DOCS_MEMO_FILE, RenderMemo
+    from ..staging import STAGE_DIR
 
-    return plan(catalog.root, render_catalog(catalog))
+    memo = RenderMemo(catalog.root / STAGE_DIR, fresh=not reuse, name=DOCS_MEMO_FILE)
+    rendered = render_catalog(catalog, memo=memo)
+    memo.save(rendered.pages)
+    return plan(catalog.root, rendered)
