@@ -1,15 +1,20 @@
-"""The parse cache (parsecache.py): what read_yaml_file gives is the same with it as without it."""
+"""The parse cache (parsecache.py): what read_yaml_file, and the checks kept with it, give is the same with it as
+without it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import pickle
+import re
 from pathlib import Path
 
 import pytest
 
+from conftest import GOOD_RECORD, SITE_EXTRA_FILES, write_catalog
 from longctx_catalog.load import read_yaml_file
 from longctx_catalog.parsecache import PARSE_FILE, ParseCache, cached_parsing
+from longctx_catalog.validate import load_catalog
 
 FILES = {
     "papers/plain.yaml": 'id: plain\ntitle: "A Plain Record"\nauthors: [Ada Example]\ndate: 2024-05\n'
@@ -123,3 +128,54 @@ def test_a_block_that_fails_saves_nothing(root: Path) -> None:
         _read_all(root)
         raise RuntimeError("the load failed")
     assert not (root / PARSE_FILE).exists()
+
+
+# ---------------------------------------------------------------------------------
+# Checks kept with the parses (parsecache.derived): a record's check and an arXiv file's check
+
+
+def _loaded(root: Path, on_date: str) -> tuple[list[str], list[str]]:
+    catalog, diagnostics = load_catalog(root, on_date=dt.date.fromisoformat(on_date))
+    return sorted(repr(r) for r in catalog.records), sorted(str(d) for d in diagnostics)
+
+
+def _codes(diagnostics: list[str]) -> set[str]:
+    return {code for d in diagnostics for code in re.findall(r"\[(LC\d+)", d)}
+
+
+@pytest.fixture
+def catalogue(tmp_path: Path) -> Path:
+    # yarn, a record with a problem (an unknown field), and yarn's arXiv file twice: once for
+    # another record under its own name, holding yarn's id (a problem only there).
+    arxiv = SITE_EXTRA_FILES["data/arxiv/2309.00071.yaml"]
+    other = GOOD_RECORD.replace("id: yarn", "id: other").replace("'2309.00071'", "'2401.00001'")
+    return write_catalog(tmp_path / "cat", {"yarn": GOOD_RECORD, "other": other,
+                                            "odd": GOOD_RECORD.replace("id: yarn", "id: odd") + "colour: blue\n"},
+                         extra={"data/arxiv/2309.00071.yaml": arxiv, "data/arxiv/2401.00001.yaml": arxiv})
+
+
+def test_a_kept_check_is_the_check(catalogue: Path) -> None:
+    plain = _loaded(catalogue, "2026-11-22")
+    assert {"LC101", "LC501"} <= _codes(plain[1])  # the cases are real
+    for _ in range(2):  # checked and stored, then taken from the cache
+        with cached_parsing(catalogue):
+            assert _loaded(catalogue, "2026-11-22") == plain
+
+
+def test_a_kept_check_depends_on_today(catalogue: Path) -> None:
+    with cached_parsing(catalogue):
+        assert "LC123" not in _codes(_loaded(catalogue, "2026-11-22")[1])
+    with cached_parsing(catalogue):  # yarn was added on 2026-11-20: the day before, that is the future
+        assert "LC123" in _codes(_loaded(catalogue, "2026-11-19")[1])
+
+
+def test_a_kept_check_depends_on_the_taxonomy(catalogue: Path) -> None:
+    with cached_parsing(catalogue):
+        before = _loaded(catalogue, "2026-11-22")[1]
+    taxonomy = catalogue / "taxonomy.yaml"
+    taxonomy.write_text(taxonomy.read_text(encoding="utf-8").replace("rope-scaling", "rope-rescaling"),
+                        encoding="utf-8")
+    with cached_parsing(catalogue):
+        after = _loaded(catalogue, "2026-11-22")[1]
+    assert not any("rope-scaling" in d and "papers/yarn.yaml" in d for d in before)
+    assert any("rope-scaling" in d and "papers/yarn.yaml" in d for d in after), after

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections import defaultdict
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
+from . import parsecache
 from .diagnostics import Diagnostic
 from .duplicates import Entry as _Loaded
 from .duplicates import find_duplicates
@@ -23,7 +25,7 @@ from .load import TAXONOMY_FILE, KeyPath, YamlDoc, iter_record_docs, read_yaml_f
 from .markdown import link_problems
 from .model import Catalog, Record, Taxonomy
 from .schema.checks import check_metrics, check_record, check_taxonomy
-from .schema.context import Ctx, did_you_mean, latest_today
+from .schema.context import Ctx, did_you_mean, latest_today, local_today
 from .schema.fields import FIELDS
 from .schema.specs import RecordRef
 
@@ -82,13 +84,14 @@ def _load_catalog(root: Path, on_date: dt.date) -> tuple[Catalog, list[Diagnosti
 
     loaded: list[_Loaded] = []
     n_files = 0
+    checked = _checked_records(on_date, taxonomy_ids)
     for file, doc, file_diags in iter_record_docs(root):
         n_files += 1
         diags.extend(file_diags)
         if doc is None:
             continue
         ctx = Ctx(doc, on_date, taxonomy_ids)
-        record = check_record(doc, file.stem, ctx)
+        record = checked(doc, file.stem, ctx)
         diags.extend(ctx.diagnostics)
         if record is not None and record.id in RESERVED_IDS:
             diags.append(Diagnostic.make(doc.loc(("id",)), "LC104", f"the id {record.id!r} is reserved: its page "
@@ -114,6 +117,37 @@ def _load_catalog(root: Path, on_date: dt.date) -> tuple[Catalog, list[Diagnosti
     diags.extend(_check_across(loaded, root))
     catalog = Catalog(root, taxonomy or Taxonomy([]), [entry.record for entry in loaded], metrics, n_files)
     return catalog, diags
+
+
+def _checked_records(on_date: dt.date, taxonomy_ids: Collection[str] | None
+                     ) -> Callable[[YamlDoc, str, Ctx], Record | None]:
+    """``check_record``, its results kept in the parse cache when one is open (``build``, ``serve``).
+
+    A record's check depends on its file's text and path, today (the latest date on Earth, and
+    this machine's, which messages show), the taxonomy's node ids and the code; with all of
+    them the same, the stored record and problems are what checking again would give."""
+    if parsecache.active() is None:
+        return check_record
+    shared = (_check_code(), on_date.isoformat(), local_today().isoformat(),
+              "-" if taxonomy_ids is None else "\0".join(sorted(taxonomy_ids)))
+
+    def checked(doc: YamlDoc, stem: str, ctx: Ctx) -> Record | None:
+        if not doc.text:  # no text kept: nothing to key on
+            return check_record(doc, stem, ctx)
+
+        def check() -> tuple[Record | None, list[Diagnostic]]:
+            own = Ctx(doc, ctx.today, ctx.taxonomy_ids)
+            return check_record(doc, stem, own), own.diagnostics
+
+        record, problems = parsecache.derived(("record check", *shared, doc.path, stem, doc.text), check)
+        ctx.diagnostics.extend(problems)
+        return record
+
+    return checked
+
+
+def _check_code() -> bytes:
+    return parsecache.code_digest("schema", "model.py", "validate.py")
 
 
 def _check_across(loaded: list[_Loaded], root: Path) -> list[Diagnostic]:

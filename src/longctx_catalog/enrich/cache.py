@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from .. import parsecache
 from ..diagnostics import Diagnostic
 from ..load import YamlDoc, read_yaml_file
 from ..model import ArxivMeta, Author, Record, strip_arxiv_version
@@ -154,7 +155,11 @@ def _read_meta_file(file: Path | str, display: str, arxiv_id: str) -> tuple[Arxi
     if doc is None or diags:  # unreadable, or readable but damaged (a repeated key, a control character)
         return None, [Diagnostic.make(d.location, "LC501", d.message + "; run `longctx enrich` to fetch it again")
                       for d in diags]
-    return check_meta(doc, arxiv_id)
+    if not doc.text:
+        return check_meta(doc, arxiv_id)
+    # Kept in the parse cache when one is open (`build`, `serve`): the check reads nothing else.
+    return parsecache.derived(("arxiv check", parsecache.code_digest("schema", "model.py", "enrich/cache.py"),
+                               display, arxiv_id, doc.text), lambda: check_meta(doc, arxiv_id))
 
 
 def fill_from_meta(record: Record, meta: ArxivMeta) -> None:
