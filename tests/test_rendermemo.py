@@ -181,3 +181,29 @@ def test_the_committed_pages_show_an_edit_made_after_their_entries_were_kept(bas
     assert checked.returncode == 0, checked.stdout + checked.stderr
     topic = root / "docs" / "methodology" / "extended-rope" / "rope-scaling.md"
     assert "A TL;DR the committed pages must show." in topic.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------
+# Per-record fragments ({% per_record %}: the technique table's rows, the timeline's)
+
+
+def test_an_edited_tldr_reaches_the_rows_of_the_pages_listing_every_record(base: Path, tmp_path: Path) -> None:  # noqa: F811
+    root = _start(base, tmp_path)
+    _replace(root / "papers" / "yarn.yaml", r"^tldr: .*$", "tldr: A TL;DR for the technique table.")
+    _build(root)
+    table = (root / ".longctx-cache" / "site" / "docs" / "techniques.md").read_text(encoding="utf-8")
+    assert "A TL;DR for the technique table." in table
+    _assert_same_sites(root / "site", _cold_copy(root, tmp_path / "cold") / "site")
+
+
+def test_a_retitled_family_is_renamed_in_every_row_that_shows_it(base: Path, tmp_path: Path) -> None:  # noqa: F811
+    """Rows show taxonomy titles (the technique table's route, the committed timeline's "Filed under"):
+    the taxonomy is in every fragment's key."""
+    root = _start(base, tmp_path)
+    _replace(root / "taxonomy.yaml", r"^(\s+title: )Extended RoPE$", r"\1Rotary Stretching")
+    _build(root)
+    table = (root / ".longctx-cache" / "site" / "docs" / "techniques.md").read_text(encoding="utf-8")
+    assert "[Rotary Stretching]" in table
+    checked = run_longctx(root, "render", "--check", "--diff")  # docs/: what a render without memo makes
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    _assert_same_sites(root / "site", _cold_copy(root, tmp_path / "cold") / "site")

@@ -33,6 +33,7 @@ import jinja2
 
 from .diagnostics import Diagnostic, Location
 from .doclinks import page_relative
+from .fragments import kept_in
 from .markdown import Md
 from .model import KINDS, Catalog, Record
 from .pages import (
@@ -50,7 +51,7 @@ from .pages import (
 )
 from .parallel import Deferred
 from .present import anchor_html, sort_by_name
-from .rendermemo import RenderMemo, entry_key, shared_key
+from .rendermemo import RenderMemo, entry_key, fragment_key, shared_key
 from .templating import make_environment, readme_region_names, template_problem
 
 # Every generated page carries this line near its top; it is how `render` knows a
@@ -334,6 +335,8 @@ def _render(
         "anchors": anchors,
     }
     entries = _EntryCache(env, memo)
+    if memo is not None:
+        memo.fragment_base = fragment_key(entries.base, catalog, views)
 
     def render(template_names: list[str], context: dict[str, Any]) -> str:
         try:
@@ -351,8 +354,13 @@ def _render(
         rel = page.path.removeprefix(DOCS_PREFIX)
         return memo.relative(text, rel) if memo is not None else page_relative(text, rel)
 
+    def render_offloaded(chosen: list[Page]) -> tuple[dict[str, str], dict[bytes, str]]:
+        with kept_in(memo):
+            rendered = {page.path: render_page(page) for page in chosen}
+        return rendered, memo.fragments_used() if memo is not None else {}
+
     offloaded = [page for page in pages if _offloaded(page.path)] if parallel else []
-    from_child = Deferred(lambda: {page.path: render_page(page) for page in offloaded}) if offloaded else None
+    from_child = Deferred(lambda: render_offloaded(offloaded)) if offloaded else None
     # With ``parallel``, the second half of the record pages to render (a site has one per
     # record) is rendered by a second child, started once the pages they link to are rendered.
     records = [page for page in pages if "record" in page.context]
@@ -373,13 +381,17 @@ def _render(
                     from_records_child = Deferred(
                         lambda chosen=second_half: {p.path: render_page(p) for p in records if p.path in chosen})
             if from_child and _offloaded(page.path):
-                out.update(from_child.result())
+                rendered, fragments = from_child.result()
+                out.update(rendered)
+                if memo is not None:
+                    memo.take_fragments(fragments)
                 from_child = None
             if from_records_child and page.path in second_half:
                 out.update(from_records_child.result())
                 from_records_child = None
             if page.path not in out:
-                out[page.path] = render_page(page)
+                with kept_in(memo):
+                    out[page.path] = render_page(page)
     finally:
         for child in (from_child, from_records_child):
             if child:

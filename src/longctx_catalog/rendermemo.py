@@ -20,6 +20,10 @@ each under a key of everything it was made from:
   ``repr``, the text of every template the environment can load, its globals and the code.
 - **page-relative links**: :func:`.doclinks.page_relative` is a function of the page's text
   and path alone; its result is kept under a digest of both.
+- **per-record fragments** of the pages listing every record (``{% per_record %}``, see
+  :mod:`.fragments`): keyed like entries, plus the page, the tag's place and the taxonomy.
+  These pages are rendered in a forked child, which sends what it used back
+  (:meth:`RenderMemo.fragments_used`, :meth:`RenderMemo.take_fragments`).
 
 Each record's ``repr`` is digested once per build and shared by the tables. Only the
 process that opened the memo uses it: a forked child renders as if there were none (what
@@ -52,14 +56,14 @@ from .templating import package_template_dir
 MEMO_FILE = "rendered.pickle"
 DOCS_MEMO_FILE = "rendered-docs.pickle"  # the committed pages' entries (build renders them in a child)
 OLD_FILES = ("record-pages.pickle",)  # what earlier versions kept here: removed on save
-FORMAT = 2  # bump when what is stored, or how keys are made, changes
+FORMAT = 3  # bump when what is stored, or how keys are made, changes
 TEMPLATES = ("record.md.j2", "_labels.md.j2")  # what a record page's text comes from
 # The names the shipped record.md.j2 reads, and what it reads of them: the key covers these.
 READS = {"record", "views", "catalog", "taxonomy", "anchors", "page", "kind_labels", "link_labels", "task_types",
          "contributing_page"}
 VIEWS_READ = {"home", "trail", "pages", "related"}
 CATALOG_READ = {"by_id"}
-TABLES = ("records", "entries", "relative")
+TABLES = ("records", "entries", "relative", "fragments")
 
 
 @lru_cache(maxsize=1)
@@ -112,6 +116,16 @@ def entry_key(env: jinja2.Environment) -> bytes | None:
     return digest(*parts, stable_repr(env.globals))
 
 
+def fragment_key(entries: bytes | None, catalog: Catalog, views: Any) -> bytes | None:
+    """What every per-record fragment depends on besides its record, page and place: what an
+    entry does (``entries``: :func:`entry_key`) and the taxonomy (ids, titles, ancestry, pages)."""
+    if entries is None:
+        return None
+    nodes = [(n.id, n.title, [a.id for a in n.lineage()], views.pages.get(n.id))
+             for n in catalog.taxonomy.nodes.values()]
+    return digest(entries, "fragments", repr(nodes))
+
+
 class RenderMemo:
     """The text of the last build's record pages, entries and link rewrites (see the module docstring)."""
 
@@ -127,6 +141,7 @@ class RenderMemo:
         self.entries_reused = 0
         self.entries_asked = 0  # survey entries asked for in this process (each once per build)
         self.links_reused = 0  # link rewrites taken
+        self.fragment_base: bytes | None = None  # fragment_key of this render; None: fragments are not kept
 
     def _read(self) -> dict[str, dict[Any, Any]]:
         stored = read_cache(self.path)
@@ -182,6 +197,26 @@ class RenderMemo:
         self._used["relative"][key] = out
         return out
 
+    def fragment(self, parts: tuple[str, ...], record: Record, render: Callable[[], str]) -> str:
+        """A per-record fragment (``render()`` makes it) from the last build when its key is the same;
+        in any process (a child sends its fragments back: :meth:`fragments_used`)."""
+        if self.fragment_base is None:
+            return render()
+        key = digest(self.fragment_base, *parts, self.record_digest(record))
+        text = self._stored["fragments"].get(key)
+        if text is None:
+            text = render()
+        self._used["fragments"][key] = text
+        return text
+
+    def fragments_used(self) -> dict[bytes, str]:
+        """The fragments this process used: a forked child returns them with its pages."""
+        return dict(self._used["fragments"])
+
+    def take_fragments(self, used: dict[bytes, str]) -> None:
+        """Fragments a child used (:meth:`fragments_used`), as if used here."""
+        self._used["fragments"].update(used)
+
     # -- record pages -----------------------------------------------------------------
 
     def fill(self, shared: bytes, pages: Iterable[Any], views: Any, catalog: Catalog,
@@ -206,7 +241,7 @@ class RenderMemo:
         """Keep what this build used (record pages as ``out`` holds them now); nothing is written when
         nothing changed."""
         records = {path: (key, out[path]) for path, key in self._record_keys.items() if path in out}
-        tables = {"records": records, "entries": self._used["entries"], "relative": self._used["relative"]}
+        tables = {"records": records, **{table: self._used[table] for table in TABLES if table != "records"}}
         for old in OLD_FILES:
             (self.folder / old).unlink(missing_ok=True)
         if tables == self._stored:

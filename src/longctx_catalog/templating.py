@@ -28,6 +28,7 @@ import jinja2
 from jinja2 import pass_context
 
 from .diagnostics import Diagnostic, Location
+from .fragments import PerRecord
 from .markdown import Md, code_fence, escape_cell, escape_prose, md_url, notes_markdown, trusted_markdown
 from .model import Record, TaxonomyNode
 from .pages import CONTRIBUTING_FILE, SITE_CONTRIBUTING_PAGE, node_page, page_link, record_page
@@ -165,6 +166,7 @@ def make_environment(root: Path, *, site: bool = False) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        extensions=[PerRecord],
     )
     env.filters.update(
         # escaping: every record value goes through one of these
