@@ -129,12 +129,23 @@ def test_the_key_covers_what_the_shipped_record_template_reads(tmp_path: Path) -
 # Survey entries and link rewrites
 
 
-def test_an_edited_tldr_renders_only_that_entry_again(base: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_an_edited_tldr_renders_only_its_entry_again_and_reaches_every_page_that_shows_it(
+        base: Path, tmp_path: Path) -> None:  # noqa: F811
+    """Its survey entry alone is rendered again; the topic page, the technique table's row (a
+    fragment) and the committed pages (kept by the docs/ child in a memo of its own: they must be
+    what `longctx render` makes from scratch, which uses no memo) all show the new text."""
     root = _start(base, tmp_path)
+    assert (root / ".longctx-cache" / "site" / rendermemo.DOCS_MEMO_FILE).is_file()
     _replace(root / "papers" / "yarn.yaml", r"^tldr: .*$", "tldr: A TL;DR only this test writes.")
     reused, asked = _entries(_build(root))
     assert asked > 1 and reused == asked - 1, (reused, asked)
     assert "A TL;DR only this test writes." in (root / TOPIC).read_text(encoding="utf-8")
+    table = (root / ".longctx-cache" / "site" / "docs" / "techniques.md").read_text(encoding="utf-8")
+    assert "A TL;DR only this test writes." in table
+    checked = run_longctx(root, "render", "--check", "--diff")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    topic = root / "docs" / "methodology" / "extended-rope" / "rope-scaling.md"
+    assert "A TL;DR only this test writes." in topic.read_text(encoding="utf-8")
     _assert_same_sites(root / "site", _cold_copy(root, tmp_path / "cold") / "site")
 
 
@@ -170,30 +181,10 @@ def test_link_rewrites_are_kept_per_page_and_text(tmp_path: Path) -> None:
     assert again.links_reused == 2
 
 
-def test_the_committed_pages_show_an_edit_made_after_their_entries_were_kept(base: Path, tmp_path: Path) -> None:  # noqa: F811
-    """`build` renders docs/ and the README in a child with a memo of its own: after an edit, they are what
-    `longctx render` makes from scratch (which uses no memo)."""
-    root = _start(base, tmp_path)
-    assert (root / ".longctx-cache" / "site" / rendermemo.DOCS_MEMO_FILE).is_file()
-    _replace(root / "papers" / "yarn.yaml", r"^tldr: .*$", "tldr: A TL;DR the committed pages must show.")
-    _build(root)
-    checked = run_longctx(root, "render", "--check", "--diff")
-    assert checked.returncode == 0, checked.stdout + checked.stderr
-    topic = root / "docs" / "methodology" / "extended-rope" / "rope-scaling.md"
-    assert "A TL;DR the committed pages must show." in topic.read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------
 # Per-record fragments ({% per_record %}: the technique table's rows, the timeline's)
-
-
-def test_an_edited_tldr_reaches_the_rows_of_the_pages_listing_every_record(base: Path, tmp_path: Path) -> None:  # noqa: F811
-    root = _start(base, tmp_path)
-    _replace(root / "papers" / "yarn.yaml", r"^tldr: .*$", "tldr: A TL;DR for the technique table.")
-    _build(root)
-    table = (root / ".longctx-cache" / "site" / "docs" / "techniques.md").read_text(encoding="utf-8")
-    assert "A TL;DR for the technique table." in table
-    _assert_same_sites(root / "site", _cold_copy(root, tmp_path / "cold") / "site")
 
 
 def test_a_retitled_family_is_renamed_in_every_row_that_shows_it(base: Path, tmp_path: Path) -> None:  # noqa: F811
