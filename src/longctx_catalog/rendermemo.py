@@ -1,9 +1,10 @@
 """Rendered text kept from the last site build: what an edit did not change is not rendered again.
 
 At 5,000 records a site build renders 5,000 record pages, 5,000 survey entries (listed on
-the topic pages) and rewrites the links of every topic page (:func:`.doclinks.page_relative`),
-though one edited record changes a handful of each. Three tables keep last build's text,
-each under a key of everything it was made from:
+the topic pages), a row per record on the timeline and the technique table, and rewrites the
+links of every topic page (:func:`.doclinks.page_relative`), though one edited record changes
+a handful of each. Four tables keep the last build's text, each under a key of everything it
+was made from:
 
 - **record pages** (``record.md.j2``), by path. The key: the record itself (its ``repr``:
   every field, its arXiv metadata included), and the same of each record the page names
@@ -25,9 +26,10 @@ each under a key of everything it was made from:
   These pages are rendered in a forked child, which sends what it used back
   (:meth:`RenderMemo.fragments_used`, :meth:`RenderMemo.take_fragments`).
 
-Each record's ``repr`` is digested once per build and shared by the tables. Only the
-process that opened the memo uses it: a forked child renders as if there were none (what
-it would store would not come back). The committed pages (``docs/``, README; their entries
+Each record's ``repr`` is digested once per build and shared by the tables. Entries and
+link rewrites are kept only by the process that opened the memo: a forked child makes its
+own as if there were none (what it would store would not come back); fragments come back
+with the child's pages. The committed pages (``docs/``, README; their entries
 carry a citation block) are rendered by `build` in a child of their own, which opens and
 saves its own memo file (``DOCS_MEMO_FILE``). Everything lives in one checksummed pickle under
 ``.longctx-cache/site/`` (:mod:`.cachefile`); a damaged or foreign file counts as empty, and
@@ -127,7 +129,7 @@ def fragment_key(entries: bytes | None, catalog: Catalog, views: Any) -> bytes |
 
 
 class RenderMemo:
-    """The text of the last build's record pages, entries and link rewrites (see the module docstring)."""
+    """The text of the last build's record pages, entries, link rewrites and fragments (see the module docstring)."""
 
     def __init__(self, folder: Path, *, fresh: bool = False, name: str = MEMO_FILE) -> None:
         self.folder = folder
