@@ -1,4 +1,5 @@
-"""One value pickled in a checksummed file under ``.longctx-cache/``: what the caches there share.
+"""One value pickled in a checksummed file under ``.longctx-cache/``, and the digest of the code that
+computed it: what the caches there share.
 
 A cache file is the tool's own, never shared or downloaded, so pickle is safe to read
 back; the checksum makes a torn or bit-flipped file read as missing rather than as
@@ -8,10 +9,13 @@ reader never meets half of one. A cache that cannot be written is only slower ne
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import gc
 import hashlib
 import os
 import pickle
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +53,23 @@ def unpickle(data: bytes) -> Any:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@functools.cache
+def code_digest(*names: str) -> bytes:
+    """A digest of this package's files ``names`` (paths relative to it; a folder means every .py under
+    it, "." the whole package) and of Python's version: what a cached result was computed by (the
+    checks lean on the standard library too: URL parsing, dates)."""
+    here = Path(__file__).resolve().parent
+    paths: list[Path] = []
+    for name in names:
+        path = here / name
+        paths.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
+    h = hashlib.blake2b(sys.version.encode(), digest_size=20)
+    for path in paths:
+        with contextlib.suppress(OSError):
+            h.update(path.relative_to(here).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.digest()
 
 
 def write_cache(path: Path, value: Any) -> bool:

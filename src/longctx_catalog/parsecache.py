@@ -19,10 +19,8 @@ Only the commands that load the catalogue again and again use it (``build``,
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import pickle
-import sys
 from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
@@ -103,22 +101,6 @@ class ParseCache:
         if not write_cache(self.path, (self._versions, self._used)):
             return  # a cache: the next run parses again
         self._stored = dict(self._used)
-
-
-@functools.cache
-def code_digest(*names: str) -> bytes:
-    """A digest of this package's files ``names`` (paths relative to it; a folder means its .py files)
-    and of Python's version (the checks lean on its standard library: URL parsing, dates)."""
-    here = Path(__file__).resolve().parent
-    paths: list[Path] = []
-    for name in names:
-        path = here / name
-        paths.extend(sorted(path.glob("*.py")) if path.is_dir() else [path])
-    h = hashlib.blake2b(sys.version.encode(), digest_size=20)
-    for path in paths:
-        with contextlib.suppress(OSError):
-            h.update(path.relative_to(here).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.digest()
 
 
 def derived(parts: tuple[str | bytes, ...], make: Callable[[], T]) -> T:

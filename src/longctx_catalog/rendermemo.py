@@ -38,7 +38,6 @@ each save keeps only what this build used.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -49,7 +48,7 @@ from typing import Any
 import jinja2
 
 from . import __version__
-from .cachefile import read_cache, write_cache
+from .cachefile import code_digest, read_cache, write_cache
 from .doclinks import has_docs_absolute_links, page_relative
 from .model import Catalog, Record
 from .sitecache import digest, stable_repr
@@ -71,16 +70,13 @@ TABLES = ("records", "entries", "relative", "fragments")
 @lru_cache(maxsize=1)
 def _code() -> bytes:
     """This package's code and the template libraries' versions: filters and views live there."""
-    here = Path(__file__).resolve().parent
-    h = hashlib.blake2b(f"longctx {__version__} format {FORMAT}".encode(), digest_size=20)
-    for path in sorted(here.rglob("*.py")):
-        h.update(path.relative_to(here).as_posix().encode() + b"\0" + path.read_bytes())
+    parts = [f"longctx {__version__} format {FORMAT}", code_digest(".")]
     for name in ("jinja2", "markupsafe"):
         try:
-            h.update(f"{name} {metadata.version(name)}".encode())
+            parts.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
-            h.update(f"{name} -".encode())
-    return h.digest()
+            parts.append(f"{name} -")
+    return digest(*parts)
 
 
 def shared_key(env: jinja2.Environment, catalog: Catalog, views: Any) -> bytes | None:

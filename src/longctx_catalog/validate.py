@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import parsecache
+from .cachefile import code_digest
 from .diagnostics import Diagnostic
 from .duplicates import Entry as _Loaded
 from .duplicates import find_duplicates
@@ -147,7 +148,7 @@ def _checked_records(on_date: dt.date, taxonomy_ids: Collection[str] | None
 
 
 def _check_code() -> bytes:
-    return parsecache.code_digest("schema", "model.py", "validate.py")
+    return code_digest("schema", "model.py", "validate.py")
 
 
 def _check_across(loaded: list[_Loaded], root: Path) -> list[Diagnostic]:

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from .. import parsecache
+from ..cachefile import code_digest
 from ..diagnostics import Diagnostic
 from ..load import YamlDoc, read_yaml_file
 from ..model import ArxivMeta, Author, Record, strip_arxiv_version
@@ -158,7 +159,7 @@ def _read_meta_file(file: Path | str, display: str, arxiv_id: str) -> tuple[Arxi
     if not doc.text:
         return check_meta(doc, arxiv_id)
     # Kept in the parse cache when one is open (`build`, `serve`): the check reads nothing else.
-    return parsecache.derived(("arxiv check", parsecache.code_digest("schema", "model.py", "enrich/cache.py"),
+    return parsecache.derived(("arxiv check", code_digest("schema", "model.py", "enrich/cache.py"),
                                display, arxiv_id, doc.text), lambda: check_meta(doc, arxiv_id))
 
 
