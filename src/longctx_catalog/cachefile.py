@@ -13,13 +13,12 @@ import contextlib
 import functools
 import gc
 import hashlib
-import os
 import pickle
 import sys
 from pathlib import Path
 from typing import Any
 
-from .transaction import write_temp
+from .transaction import replace_file
 
 
 def _check(payload: bytes) -> bytes:
@@ -76,14 +75,7 @@ def write_cache(path: Path, value: Any) -> bool:
     """Store ``value`` in ``path``, whole or not at all; False when it could not be written."""
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        temp = write_temp(path, _check(payload) + payload)
+        replace_file(path, _check(payload) + payload)
     except OSError:
         return False
-    try:
-        os.replace(temp, path)
-    except BaseException as err:
-        temp.unlink(missing_ok=True)
-        if isinstance(err, OSError):
-            return False
-        raise
     return True

@@ -203,15 +203,10 @@ def record_build(root: Path, inputs: str, site_dir: Path, extra: Iterable[str], 
     files next time, the identities ``stats`` of the files those digests were taken from)."""
     stamp = {"fingerprint": inputs, "site_dir": str(site_dir), "extra": list(extra),
              "output": _output_mark(site_dir), "stats": {label: list(value) for label, value in (stats or {}).items()}}
-    from .transaction import write_temp  # imported by the build already; kept out of the no-op check's imports
+    from .transaction import replace_file  # imported by the build already; kept out of the no-op check's imports
 
-    path = root / STAMP_FILE
-    temp = write_temp(path, (json.dumps(stamp, separators=(",", ":")) + "\n").encode("utf-8"))
-    try:
-        os.replace(temp, path)  # replaced whole: a reader never meets half a stamp
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    # replaced whole: a reader never meets half a stamp
+    replace_file(root / STAMP_FILE, (json.dumps(stamp, separators=(",", ":")) + "\n").encode("utf-8"))
 
 
 def forget_build(root: Path) -> None:

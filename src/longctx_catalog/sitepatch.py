@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .cachefile import unpickle
-from .transaction import write_temp
+from .transaction import replace_file
 
 
 def file_identity(st: os.stat_result) -> tuple[int, int, int, int]:
@@ -50,14 +50,8 @@ def remember_site_files(note: Path, site_dir: Path, files: dict[str, tuple[bytes
     """Write the note for the site in ``site_dir`` (atomically: a half-written note would be read as none)."""
     data = pickle.dumps({"format": _NOTE_FORMAT, "site": str(site_dir.resolve()), "files": files},
                         protocol=pickle.HIGHEST_PROTOCOL)
-    try:
-        tmp = write_temp(note, data)
-    except OSError:
-        return  # a note is an optimisation: without one, every page is checked
-    try:
-        os.replace(tmp, note)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # a note is an optimisation: without one, every page is checked
+        replace_file(note, data)
 
 
 def noted_site_files(note: Path, site_dir: Path) -> dict[str, tuple[bytes, tuple[int, ...]]]:

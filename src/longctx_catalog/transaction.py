@@ -67,6 +67,17 @@ def write_temp(path: Path, data: bytes) -> Path:
     return Path(tmp)
 
 
+def replace_file(path: Path, data: bytes) -> None:
+    """``path`` holds ``data`` afterwards, whole (a temporary file renamed over it); on failure
+    ``path`` is as it was, no temporary file is left, and the error is raised."""
+    temp = write_temp(path, data)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
 @dataclass
 class _Step:
     target: Path

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from .schema.derived import FIELD_ORDER
-from .transaction import temp_prefix, write_temp
+from .transaction import replace_file, temp_prefix
 
 
 def atomic_write_text(path: Path, text: str) -> bool:
@@ -29,12 +29,7 @@ def atomic_write_text(path: Path, text: str) -> bool:
             return False
     except OSError:
         pass
-    tmp = write_temp(path, data)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    replace_file(path, data)
     return True
 
 
