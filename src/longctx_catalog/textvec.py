@@ -94,9 +94,7 @@ class Csr:
         kept[keep] = True
         mask = kept[self.indices]
         renumber = np.cumsum(kept) - 1
-        counts = np.bincount(self.row_ids()[mask], minlength=self.shape[0])
-        indptr = _starts(counts)
-        return Csr(self.data[mask], renumber[self.indices[mask]], indptr, (self.shape[0], len(keep)))
+        return self._subset(mask, self.data[mask], renumber[self.indices[mask]], len(keep))
 
     def astype(self, dtype: type) -> Csr:
         return Csr(self.data.astype(dtype), self.indices, self.indptr, self.shape)
@@ -104,9 +102,12 @@ class Csr:
     def present(self) -> Csr:
         """1.0 wherever a value is positive (others dropped)."""
         mask = self.data > 0
+        return self._subset(mask, np.ones(int(mask.sum())), self.indices[mask], self.shape[1])
+
+    def _subset(self, mask: np.ndarray, data: np.ndarray, indices: np.ndarray, n_columns: int) -> Csr:
+        """The stored values where ``mask`` holds, every row kept (``data``, ``indices``: theirs, in order)."""
         counts = np.bincount(self.row_ids()[mask], minlength=self.shape[0])
-        indptr = _starts(counts)
-        return Csr(np.ones(int(mask.sum())), self.indices[mask], indptr, self.shape)
+        return Csr(data, indices, _starts(counts), (self.shape[0], n_columns))
 
     def column_counts(self) -> np.ndarray:
         """How many rows hold a positive value in each column."""
